@@ -1,0 +1,49 @@
+"""Embedded defaults for running tenantry on one machine with nothing but Python."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from shared.settings import Settings, load_settings
+
+DEFAULT_TENANTS = [
+    {"id": "contoso", "name": "contoso", "display_name": "Contoso Ltd."},
+    {"id": "fabrikam", "name": "fabrikam", "display_name": "Fabrikam Inc."},
+    {"id": "northwind", "name": "northwind", "display_name": "Northwind Traders"},
+]
+SECRET_FILE = "dev-secret"
+
+
+def dev_secret(data_dir: Path) -> str:
+    """The development HS256 secret kept in the data directory, made on first use (mode 0600)."""
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def embedded_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    """The environment's settings, filled in with embedded defaults where it is silent.
+
+    With no JWT key source configured, tokens are HS256 with a secret generated in the data
+    directory; with no tenant registry, the tenants are contoso, fabrikam and northwind.
+    """
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    settings = load_settings(**overrides)
+    fill: dict[str, Any] = {}
+    if settings.jwt_secret_key is None and not (
+        settings.jwt_jwks_url or settings.jwt_openid_config_url
+    ):
+        fill["jwt_algorithm"] = "HS256"
+        fill["jwt_secret_key"] = dev_secret(settings.data_dir)
+    if not settings.tenants and not settings.tenants_file:
+        fill["tenants"] = json.dumps(DEFAULT_TENANTS)
+    return load_settings(**overrides, **fill) if fill else settings

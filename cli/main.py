@@ -1,0 +1,109 @@
+"""The `tenantry` command: thin wiring of the ingress, the fleet and the embedded defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cli.dev import embedded_settings
+
+app = typer.Typer(help="tenantry: a pooled multi-tenant agent service.", no_args_is_help=True)
+console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path, typer.Option("--data-dir", help="Where the embedded bus, store and engine keep data.")
+]
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes.")] = 2,
+    data_dir: DataDir = Path(".tenantry"),
+) -> None:
+    """Serve the ingress and the worker fleet on embedded defaults."""
+    from cli.serve import serve
+
+    settings = embedded_settings(data_dir)
+    console.print(
+        f"[bold]tenantry[/] on http://{host}:{port} with {workers} worker process(es); "
+        f"data in {settings.data_dir}; tenants: {settings_tenants(settings.tenants)}.\n"
+        f"A token: [cyan]tenantry token --tenant contoso --data-dir {data_dir}[/]"
+    )
+    serve(settings, host=host, port=port, workers=workers)
+
+
+def settings_tenants(raw: str | None) -> str:
+    from shared.tenancy import TenantRegistry
+
+    return ", ".join(t.id for t in TenantRegistry.from_json(raw)) if raw else "from TENANTS_FILE"
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    data_dir: DataDir = Path(".tenantry"),
+) -> None:
+    """Run only the worker fleet (the ingress runs elsewhere)."""
+    from workers.fleet import Fleet
+
+    settings = embedded_settings(data_dir)
+    fleet = Fleet(settings, processes)
+    fleet.start()
+
+    async def supervise() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        while not stop.is_set():
+            fleet.check()
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except TimeoutError:
+                continue
+
+    try:
+        asyncio.run(supervise())
+    finally:
+        fleet.stop(settings.shutdown_grace_seconds)
+
+
+@app.command()
+def token(
+    tenant: Annotated[str, typer.Option(help="The tenant the token names.")],
+    role: Annotated[list[str] | None, typer.Option(help="A role; repeat for several.")] = None,
+    subject: Annotated[str, typer.Option(help="The token's subject.")] = "dev-user",
+    lifetime: Annotated[int, typer.Option(min=60, help="Seconds until it expires.")] = 3600,
+    data_dir: DataDir = Path(".tenantry"),
+) -> None:
+    """Print a development token (only with an HS256 development secret)."""
+    from ingress.auth import issue_dev_token
+
+    settings = embedded_settings(data_dir)
+    try:
+        print(issue_dev_token(settings, tenant_id=tenant, subject=subject,
+                              roles=role or ["user"], lifetime_seconds=lifetime))
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def demo(
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+) -> None:
+    """A narrated tour against a temporary embedded deployment."""
+    from cli.demo import run_demo
+
+    raise typer.Exit(run_demo(workers=workers))
+
+
+if __name__ == "__main__":
+    app()

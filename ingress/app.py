@@ -1,0 +1,51 @@
+"""The ingress application factory: nothing is built until `create_app` is called."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ingress import problems
+from ingress.auth import TokenVerifier
+from ingress.middleware import BodyLimit, RequestContext
+from ingress.routers import agents, health, items, jobs, threads
+from ingress.submit import Submitter
+from shared.bootstrap import Services, bootstrap
+from shared.settings import Settings
+
+DESCRIPTION = """\
+Every mutation is an asynchronous command: the answer is `202 Accepted` with a job to poll at
+`Operation-Location`, or the result itself with `Prefer: wait=N`. The tenant is always the one
+named by the bearer token's `extension_tenantId` claim.
+"""
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """Build the ingress for `settings`; `services` lets a caller share or replace the adapters."""
+    verifier = TokenVerifier(settings)
+    owned = services is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = services or bootstrap(settings)
+        app.state.services = built
+        app.state.submitter = Submitter(built)
+        try:
+            yield
+        finally:
+            if owned:
+                await built.close()
+
+    app = FastAPI(title="tenantry", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.verifier = verifier
+    if services is not None:
+        app.state.services = services
+        app.state.submitter = Submitter(services)
+    problems.install(app)
+    for module in (health, jobs, threads, agents, items):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    return app

@@ -1,0 +1,90 @@
+"""Request dependencies: the services, the verified caller, and the caller's tenant scope."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ingress.auth import AuthError, Principal, TokenVerifier
+from ingress.problems import Problem
+from shared.bootstrap import Services
+from shared.contracts.errors import ErrorCode
+from shared.ports.store import TenantStore
+from shared.tenancy import Tenant
+
+log = logging.getLogger("tenantry.ingress")
+
+ADMIN_ROLE = "tenantry.admin"
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tenantry"'}
+
+
+def get_services(request: Request) -> Services:
+    """The process's services, built once by the app's lifespan."""
+    services: Services = request.app.state.services
+    return services
+
+
+def _unauthorized(detail: str) -> Problem:
+    headers = {"WWW-Authenticate": f'Bearer realm="tenantry", error="invalid_token", '
+               f'error_description="{detail}"'}
+    return Problem.of(ErrorCode.UNAUTHORIZED, detail, headers=headers)
+
+
+async def get_principal(request: Request) -> Principal:
+    """The verified caller (401 with `WWW-Authenticate: Bearer` otherwise)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Problem.of(ErrorCode.UNAUTHORIZED, "A bearer token is required.", headers=CHALLENGE)
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("malformed authorization header")
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        return await verifier.verify(token.strip())
+    except AuthError as exc:
+        raise _unauthorized(exc.reason) from exc
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified caller and their tenant, with the store bound to that tenant."""
+
+    principal: Principal
+    tenant: Tenant
+    store: TenantStore
+
+    @property
+    def tenant_id(self) -> str:
+        return self.tenant.id
+
+
+async def get_caller(
+    request: Request,
+    principal: Annotated[Principal, Depends(get_principal)],
+    services: Annotated[Services, Depends(get_services)],
+) -> Caller:
+    """The caller's tenant from the registry; a tenant the registry does not know is a 401."""
+    tenant = services.registry.get(principal.tenant_id)
+    if tenant is None:
+        log.warning("token for an unknown tenant refused", extra={"subject": principal.subject})
+        raise _unauthorized("unknown tenant")
+    if "tenantid" in {key.lower() for key in request.query_params}:
+        raise Problem.of(
+            ErrorCode.TENANT_OVERRIDE, "The tenant comes from your token; a request cannot name one."
+        )
+    request.state.tenant_id = tenant.id
+    return Caller(principal=principal, tenant=tenant, store=services.store.for_tenant(tenant.id))
+
+
+async def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """Operators only (role `tenantry.admin`); anyone else gets 403."""
+    if ADMIN_ROLE not in principal.roles:
+        raise Problem.of(ErrorCode.FORBIDDEN, "This route is for operators.")
+    return principal
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+ServicesDep = Annotated[Services, Depends(get_services)]

@@ -1,0 +1,47 @@
+"""Lists: `limit` and `after` in, a JSON array and a `Link: <...>; rel="next"` header out."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from ingress.problems import Problem
+from shared.ports.store import Page
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    after: str | None
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    after: Annotated[str | None, Query(max_length=256, pattern=r"^[A-Za-z0-9_\-]+$")] = None,
+) -> PageRequest:
+    """The page a client asked for."""
+    return PageRequest(limit, after)
+
+
+PageDep = Annotated[PageRequest, Depends(page_request)]
+
+
+async def fetch(load: Callable[[], Awaitable[Page]]) -> Page:
+    """Run a store listing; a cursor the store cannot read is the client's 400."""
+    try:
+        return await load()
+    except ValueError as exc:
+        raise Problem(400, "InvalidCursor", "The `after` cursor is not valid.") from exc
+
+
+def paged(request: Request, items: list[dict[str, Any]], next_cursor: str | None) -> JSONResponse:
+    """The items as a JSON array, with a link to the next page when there is one."""
+    headers = {}
+    if next_cursor is not None:
+        url = request.url.include_query_params(after=next_cursor)
+        headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+    return JSONResponse(items, headers=headers)

@@ -1,0 +1,44 @@
+"""`/agents`: create, list, read and delete the caller's agents."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from ingress.deps import CallerDep
+from ingress.pagination import PageDep, fetch, paged
+from ingress.problems import Problem
+from ingress.routers.common import ResourceId, SubmitterDep
+from shared.contracts.commands import AgentCreate, AgentDelete
+from shared.contracts.errors import ErrorCode
+from shared.contracts.resources import Agent, present
+
+router = APIRouter(prefix="/agents", tags=["agents"])
+
+
+@router.post("/", status_code=202, summary="Create an agent (async job)")
+async def create_agent(
+    body: AgentCreate, request: Request, caller: CallerDep, submitter: SubmitterDep
+) -> Response:
+    return await submitter.submit(request, caller, "agent.create", body)
+
+
+@router.get("/", summary="List the caller's agents, newest first")
+async def list_agents(request: Request, caller: CallerDep, page: PageDep) -> JSONResponse:
+    found = await fetch(lambda: caller.store.list("agents", limit=page.limit, after=page.after))
+    return paged(request, [present(Agent, doc) for doc in found.items], found.next_cursor)
+
+
+@router.get("/{agent_id}", summary="Read one agent")
+async def get_agent(agent_id: ResourceId, caller: CallerDep) -> JSONResponse:
+    doc = await caller.store.get("agents", agent_id)
+    if doc is None:
+        raise Problem.of(ErrorCode.NOT_FOUND, f"Agent '{agent_id}' was not found.")
+    return JSONResponse(present(Agent, doc))
+
+
+@router.delete("/{agent_id}", status_code=202, summary="Delete an agent (async job)")
+async def delete_agent(
+    agent_id: ResourceId, request: Request, caller: CallerDep, submitter: SubmitterDep
+) -> Response:
+    return await submitter.submit(request, caller, "agent.delete", AgentDelete(agent_id=agent_id))

@@ -1,0 +1,80 @@
+"""`/cosmos/{container}`: the caller's JSON items in named collections, with etags."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Path, Request
+from fastapi.responses import JSONResponse, Response
+
+from ingress.deps import CallerDep
+from ingress.pagination import PageDep, fetch, paged
+from ingress.problems import Problem
+from ingress.routers.common import ResourceId, SubmitterDep
+from shared.contracts.commands import ItemBody, ItemCreate, ItemDelete, ItemUpdate
+from shared.contracts.errors import ErrorCode
+from shared.contracts.items import collection_of, present_item
+
+router = APIRouter(prefix="/cosmos", tags=["items"])
+
+Container = Annotated[
+    str, Path(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=128)]
+
+
+@router.post("/{container}", status_code=202, summary="Create an item (async job)")
+async def create_item(
+    container: Container,
+    item: Annotated[ItemBody, Body()],
+    request: Request,
+    caller: CallerDep,
+    submitter: SubmitterDep,
+) -> Response:
+    command = ItemCreate(container=container, item=item)
+    return await submitter.submit(request, caller, "item.create", command)
+
+
+@router.get("/{container}", summary="List items, newest first")
+async def list_items(
+    container: Container, request: Request, caller: CallerDep, page: PageDep
+) -> JSONResponse:
+    found = await fetch(lambda: caller.store.list(
+        collection_of(container), limit=page.limit, after=page.after
+    ))
+    return paged(request, [present_item(doc) for doc in found.items], found.next_cursor)
+
+
+@router.get("/{container}/{item_id}", summary="Read an item (ETag in the header)")
+async def get_item(container: Container, item_id: ResourceId, caller: CallerDep) -> JSONResponse:
+    doc = await caller.store.get(collection_of(container), item_id)
+    if doc is None:
+        raise Problem.of(ErrorCode.NOT_FOUND, f"Item '{item_id}' was not found.")
+    return JSONResponse(present_item(doc), headers={"ETag": str(doc["_etag"])})
+
+
+@router.patch("/{container}/{item_id}", status_code=202, summary="Merge-patch an item (async)")
+async def update_item(
+    container: Container,
+    item_id: ResourceId,
+    patch: Annotated[ItemBody, Body()],
+    request: Request,
+    caller: CallerDep,
+    submitter: SubmitterDep,
+    if_match: IfMatch = None,
+) -> Response:
+    command = ItemUpdate(container=container, item_id=item_id, patch=patch, if_match=if_match)
+    return await submitter.submit(request, caller, "item.update", command)
+
+
+@router.delete("/{container}/{item_id}", status_code=202, summary="Delete an item (async job)")
+async def delete_item(
+    container: Container,
+    item_id: ResourceId,
+    request: Request,
+    caller: CallerDep,
+    submitter: SubmitterDep,
+    if_match: IfMatch = None,
+) -> Response:
+    command = ItemDelete(container=container, item_id=item_id, if_match=if_match)
+    return await submitter.submit(request, caller, "item.delete", command)

@@ -1,0 +1,116 @@
+"""`/agents/threads`: threads, their messages and their runs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingress.deps import Caller, CallerDep
+from ingress.pagination import PageDep, fetch, paged
+from ingress.problems import Problem
+from ingress.routers.common import ResourceId, SubmitterDep
+from shared.contracts.commands import (
+    MessageCreate,
+    NewMessage,
+    NewRun,
+    RunCreate,
+    ThreadCreate,
+    ThreadDelete,
+)
+from shared.contracts.errors import ErrorCode
+from shared.contracts.metadata import Metadata
+from shared.contracts.resources import Message, Run, Thread, present
+
+router = APIRouter(prefix="/agents/threads", tags=["threads"])
+
+
+class NewThread(BaseModel):
+    """The body of `POST /agents/threads` (it may be empty)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metadata: Metadata = Field(default_factory=dict)
+
+
+async def _thread(caller: Caller, thread_id: str) -> dict[str, object]:
+    doc = await caller.store.get("threads", thread_id)
+    if doc is None:
+        raise Problem.of(ErrorCode.NOT_FOUND, f"Thread '{thread_id}' was not found.")
+    return doc
+
+
+@router.post("", status_code=202, summary="Create a thread (async job)")
+async def create_thread(
+    request: Request, caller: CallerDep, submitter: SubmitterDep, body: NewThread | None = None
+) -> Response:
+    command = ThreadCreate(metadata=(body or NewThread()).metadata)
+    return await submitter.submit(request, caller, "thread.create", command)
+
+
+@router.get("/{thread_id}", summary="Read a thread")
+async def get_thread(thread_id: ResourceId, caller: CallerDep) -> JSONResponse:
+    return JSONResponse(present(Thread, await _thread(caller, thread_id)))
+
+
+@router.delete("/{thread_id}", status_code=202, summary="Delete a thread (async job)")
+async def delete_thread(
+    thread_id: ResourceId, request: Request, caller: CallerDep, submitter: SubmitterDep
+) -> Response:
+    command = ThreadDelete(thread_id=thread_id)
+    return await submitter.submit(request, caller, "thread.delete", command, order_key=thread_id)
+
+
+@router.post("/{thread_id}/messages", status_code=202, summary="Add a message (async job)")
+async def create_message(
+    thread_id: ResourceId,
+    body: NewMessage,
+    request: Request,
+    caller: CallerDep,
+    submitter: SubmitterDep,
+) -> Response:
+    command = MessageCreate(thread_id=thread_id, **body.model_dump())
+    return await submitter.submit(request, caller, "message.create", command, order_key=thread_id)
+
+
+@router.get("/{thread_id}/messages", summary="List a thread's messages, oldest first")
+async def list_messages(
+    thread_id: ResourceId, request: Request, caller: CallerDep, page: PageDep
+) -> JSONResponse:
+    await _thread(caller, thread_id)
+    found = await fetch(lambda: caller.store.list(
+        "messages", where={"thread_id": thread_id}, newest_first=False,
+        limit=page.limit, after=page.after,
+    ))
+    return paged(request, [present(Message, doc) for doc in found.items], found.next_cursor)
+
+
+@router.post("/{thread_id}/runs", status_code=202, summary="Start a run (async job)")
+async def create_run(
+    thread_id: ResourceId,
+    body: NewRun,
+    request: Request,
+    caller: CallerDep,
+    submitter: SubmitterDep,
+) -> Response:
+    command = RunCreate(thread_id=thread_id, **body.model_dump())
+    return await submitter.submit(request, caller, "run.create", command, order_key=thread_id)
+
+
+@router.get("/{thread_id}/runs", summary="List a thread's runs, newest first")
+async def list_runs(
+    thread_id: ResourceId, request: Request, caller: CallerDep, page: PageDep
+) -> JSONResponse:
+    await _thread(caller, thread_id)
+    found = await fetch(lambda: caller.store.list(
+        "runs", where={"thread_id": thread_id}, limit=page.limit, after=page.after
+    ))
+    return paged(request, [present(Run, doc) for doc in found.items], found.next_cursor)
+
+
+@router.get("/{thread_id}/runs/{run_id}", summary="Read a run")
+async def get_run(thread_id: ResourceId, run_id: ResourceId, caller: CallerDep) -> JSONResponse:
+    doc = await caller.store.get("runs", run_id)
+    if doc is None or doc.get("thread_id") != thread_id:
+        raise Problem.of(ErrorCode.NOT_FOUND, f"Run '{run_id}' was not found.")
+    return JSONResponse(present(Run, doc))

@@ -1,0 +1,154 @@
+"""Accepting a command: stamp it with the caller's tenant, enqueue it durably, record its job.
+
+The order matters: the job is recorded only after the bus has the command, so no job is ever
+left NotStarted for a command that was never enqueued; a worker that runs first records the
+job itself, and the ingress then leaves it alone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from ingress import idempotency
+from ingress.deps import Caller
+from ingress.prefer import requested_wait, wait_for_end
+from ingress.problems import Problem
+from shared.bootstrap import Services
+from shared.contracts.commands import Command
+from shared.contracts.envelope import Envelope
+from shared.contracts.errors import STATUS_OF, ErrorCode
+from shared.contracts.resources import Job, JobStatus
+from shared.ids import new_id
+from shared.jobs import load, new_job, record_accepted
+from shared.messages import to_message
+from shared.ports.bus import BusError, MessageTooLarge
+from shared.queues import COMMANDS, session_for
+
+TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+RETRY_AFTER_SECONDS = "1"
+
+
+def job_response(job: Job, status: int = 202) -> JSONResponse:
+    """The job as the body, with where to poll it and when."""
+    return JSONResponse(
+        job.model_dump(mode="json", by_alias=True, exclude_none=True),
+        status_code=status,
+        headers={"Operation-Location": f"/jobs/{job.id}", "Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
+def finished_response(job: Job, waited: int) -> Response:
+    """A job that ended within `Prefer: wait`, answered as a synchronous API would."""
+    applied = {"Preference-Applied": f"wait={waited}"}
+    if job.status is JobStatus.SUCCEEDED:
+        created = job.type.endswith(".create")
+        headers = dict(applied)
+        if created and job.resource_location:
+            headers["Location"] = job.resource_location
+        return JSONResponse(job.result or {}, status_code=201 if created else 200, headers=headers)
+    error = job.error
+    code = error.code if error else ErrorCode.INTERNAL.value
+    try:
+        status = STATUS_OF[ErrorCode(code)]
+    except ValueError:
+        status = 500
+    raise Problem(status, code, error.message if error else "The command failed.",
+                  headers=applied, extra={"jobId": job.id})
+
+
+class Submitter:
+    """Turns a validated request into an enqueued command and a job."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._services.clock(), UTC)
+
+    async def submit(
+        self,
+        request: Request,
+        caller: Caller,
+        command_type: str,
+        command: Command,
+        *,
+        order_key: str | None = None,
+    ) -> Response:
+        """Enqueue `command` for the caller's tenant; 202 with the job, or the result if waited.
+
+        `order_key` (a thread id) keeps commands on one thread in one lane, so they stay in order.
+        """
+        settings = self._services.settings
+        data: dict[str, Any] = command.model_dump(mode="json")
+        now = self._now()
+        key = request.headers.get("idempotency-key")
+        reservation = None
+        job_id = new_id("job")
+        if key is not None:
+            reservation = await idempotency.reserve(
+                caller.store,
+                idempotency.check_key(key),
+                idempotency.request_hash(command_type, data),
+                job_id,
+                now,
+                timedelta(hours=settings.idempotency_retention_hours),
+            )
+            job_id = reservation.job_id
+        job: Job | None = None
+        if reservation is not None and reservation.replay:
+            found = await load(caller.store, job_id)
+            job = found[0] if found else None
+        if job is None:
+            job = await self._enqueue(request, caller, command_type, data, job_id, key,
+                                      order_key, reservation)
+        if reservation is not None:
+            await idempotency.confirm(caller.store, reservation, self._now())
+        wait = requested_wait(request.headers.get("prefer"), settings.prefer_wait_max_seconds)
+        if wait:
+            job = await wait_for_end(caller.store, job, wait)
+            if job.status.terminal:
+                return finished_response(job, wait)
+        return job_response(job)
+
+    async def _enqueue(
+        self,
+        request: Request,
+        caller: Caller,
+        command_type: str,
+        data: dict[str, Any],
+        job_id: str,
+        key: str | None,
+        order_key: str | None,
+        reservation: idempotency.Reservation | None,
+    ) -> Job:
+        settings = self._services.settings
+        traceparent = request.headers.get("traceparent")
+        envelope = Envelope(
+            command_id=job_id,
+            type=command_type,
+            tenant_id=caller.tenant_id,
+            subject=caller.principal.subject,
+            data=data,
+            traceparent=traceparent if traceparent and TRACEPARENT.match(traceparent) else None,
+            idempotency_key=key,
+            session_id=session_for(caller.tenant_id, lanes=caller.tenant.lanes, key=order_key),
+        )
+        message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
+        try:
+            await self._services.bus.send(COMMANDS, [message])
+        except MessageTooLarge as exc:
+            if reservation is not None:
+                await idempotency.release(caller.store, reservation)
+            raise Problem.of(ErrorCode.TOO_LARGE, "The command is over the bus's message "
+                             "size limit.") from exc
+        except BusError as exc:
+            if reservation is not None:
+                await idempotency.release(caller.store, reservation)
+            raise Problem.of(ErrorCode.UNAVAILABLE, "The service cannot accept commands right "
+                             "now; try again shortly.", headers={"Retry-After": "5"}) from exc
+        return await record_accepted(caller.store, new_job(job_id, command_type, envelope.time))

@@ -1,0 +1,253 @@
+"""The local bus: session-enabled queues in one SQLite file, with Azure Service Bus semantics.
+
+Several OS processes, and several receivers in one process, share the file safely: WAL mode,
+a busy timeout and short `BEGIN IMMEDIATE` write transactions; session locks are rows, so they
+are exclusive across processes. With `synchronous=NORMAL` in WAL mode a committed transaction
+survives SIGKILL of any process (it is in the WAL, which the OS keeps); only a power loss or
+an OS crash may lose the last transactions. `send` returns after its commit.
+
+Each bus instance owns one connection, used only from its own single worker thread, so the
+async API never blocks the event loop. Every time decision reads the injectable `clock`.
+The SQL lives in `bus_engine` (transactions) and `bus_schema` (tables and statements).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from shared.adapters.local import bus_schema as sql
+from shared.adapters.local.bus_engine import BusEngine, SessionLock, to_datetime
+from shared.ports.bus import (
+    MAX_DELIVERY_COUNT,
+    MAX_MESSAGE_BYTES,
+    BusUnavailable,
+    DeadLetter,
+    MessageTooLarge,
+    NoSessionAvailable,
+    OutgoingMessage,
+    ReceivedMessage,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_MAX_ID_LENGTH = 128
+_QUEUE_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._/-]{0,258}[A-Za-z0-9])?")
+_POLL_FIRST_SECONDS = 0.005
+_POLL_MAX_SECONDS = 0.1
+
+
+class SqliteBus:
+    """The `Bus` port on an embedded SQLite file; queues are created implicitly by name."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        lock_duration_seconds: float = 30.0,
+        duplicate_window_seconds: float = 600.0,
+        max_delivery_count: int = MAX_DELIVERY_COUNT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if lock_duration_seconds <= 0 or duplicate_window_seconds < 0 or max_delivery_count < 1:
+            raise ValueError("lock duration and max delivery count must be positive")
+        self._engine = BusEngine(
+            path, lock_duration_seconds, duplicate_window_seconds, max_delivery_count, clock
+        )
+        self._worker = _Worker()
+
+    async def send(self, queue: str, messages: list[OutgoingMessage]) -> None:
+        """Durably enqueue all of `messages` or none; duplicates within the window are dropped."""
+        _check_queue(queue)
+        rows = [_outgoing_row(message) for message in messages]
+        if rows:
+            await self._worker.run(self._engine.send, queue, rows)
+
+    async def accept_next_session(
+        self, queue: str, *, wait_seconds: float = 0.0
+    ) -> SqliteSessionReceiver:
+        """Lock the free session with deliverable messages that was least recently accepted."""
+        _check_queue(queue)
+        deadline = asyncio.get_running_loop().time() + max(wait_seconds, 0.0)
+        pause = _POLL_FIRST_SECONDS
+        while True:
+            accepted = await self._worker.run(self._engine.accept_next, queue)
+            if accepted is not None:
+                lock, locked_until = accepted
+                return SqliteSessionReceiver(self._engine, self._worker, lock, locked_until)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise NoSessionAvailable(f"no session of {queue!r} is free with messages")
+            await asyncio.sleep(min(pause, remaining))
+            pause = min(pause * 2, _POLL_MAX_SECONDS)
+
+    async def accept_session(self, queue: str, session_id: str) -> SqliteSessionReceiver:
+        """Lock one named session, even an empty one; `NoSessionAvailable` if it is held."""
+        _check_queue(queue)
+        _check_id("session_id", session_id)
+        accepted = await self._worker.run(self._engine.accept_named, queue, session_id)
+        if accepted is None:
+            raise NoSessionAvailable(f"session {session_id!r} of {queue!r} is locked")
+        lock, locked_until = accepted
+        return SqliteSessionReceiver(self._engine, self._worker, lock, locked_until)
+
+    async def peek_dead_letters(
+        self, queue: str, *, max_count: int = 100, from_sequence_number: int = 0
+    ) -> list[DeadLetter]:
+        """Dead letters of a queue in sequence order, without locking them."""
+        _check_queue(queue)
+        return await self._worker.run(
+            self._engine.peek_dead_letters, queue, max_count, from_sequence_number
+        )
+
+    async def ping(self) -> None:
+        """Raise `BusUnavailable` unless the file answers."""
+        await self._worker.run(self._engine.ping)
+
+    async def close(self) -> None:
+        """Close the connection and stop the worker thread; later calls raise `BusUnavailable`."""
+        await self._worker.close(self._engine.close)
+
+
+class SqliteSessionReceiver:
+    """One accepted session of a `SqliteBus`: receive in order, settle under the session lock."""
+
+    def __init__(
+        self, engine: BusEngine, worker: _Worker, lock: SessionLock, locked_until: float
+    ) -> None:
+        self._engine = engine
+        self._worker = worker
+        self._lock = lock
+        self._locked_until = locked_until
+        self._closed = False
+
+    @property
+    def session_id(self) -> str:
+        """The accepted session."""
+        return self._lock.session_id
+
+    @property
+    def locked_until(self) -> datetime:
+        """When the session lock expires unless renewed (as of the last accept or renewal)."""
+        return to_datetime(self._locked_until)
+
+    async def receive(self, max_messages: int = 1) -> list[ReceivedMessage]:
+        """Up to `max_messages` deliverable messages of this session, oldest first, locked."""
+        if max_messages < 1:
+            raise ValueError("max_messages must be at least 1")
+        return await self._worker.run(self._engine.receive, self._lock, max_messages)
+
+    async def complete(self, message: ReceivedMessage) -> None:
+        """Remove the message: it was handled."""
+        await self._worker.run(self._engine.settle, self._lock, message, sql.COMPLETE)
+
+    async def abandon(self, message: ReceivedMessage) -> None:
+        """Give the message back at the head of its session; its delivery count stays raised."""
+        await self._worker.run(self._engine.settle, self._lock, message, sql.ABANDON)
+
+    async def dead_letter(
+        self, message: ReceivedMessage, *, reason: str, description: str = ""
+    ) -> None:
+        """Move the message to the dead-letter sub-queue with a reason a person can act on."""
+        await self._worker.run(self._engine.dead_letter, self._lock, message, reason, description)
+
+    async def defer(self, message: ReceivedMessage) -> None:
+        """Set the message aside; only `receive_deferred` with its sequence number returns it."""
+        await self._worker.run(self._engine.settle, self._lock, message, sql.DEFER)
+
+    async def receive_deferred(self, sequence_numbers: list[int]) -> list[ReceivedMessage]:
+        """The deferred messages of this session with these sequence numbers, locked."""
+        if not sequence_numbers:
+            return []
+        return await self._worker.run(self._engine.receive_deferred, self._lock, sequence_numbers)
+
+    async def renew_lock(self) -> datetime:
+        """Extend the session lock; raises `SessionLockLost` if it is already gone."""
+        self._locked_until = await self._worker.run(self._engine.renew, self._lock)
+        return self.locked_until
+
+    async def close(self) -> None:
+        """Release the session lock; unsettled messages become deliverable again."""
+        if self._closed or self._worker.closed:
+            return
+        self._closed = True
+        await self._worker.run(self._engine.release, self._lock)
+
+
+class _Worker:
+    """The single thread on which a bus instance's SQLite connection lives."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-bus")
+        self.closed = False
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self.closed:
+            raise BusUnavailable("the local bus is closed")
+        call = functools.partial(_translating_errors, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    async def close(self, last_call: Callable[[], None]) -> None:
+        if self.closed:
+            return
+        try:
+            await self.run(last_call)
+        finally:
+            self.closed = True
+            self._executor.shutdown(wait=False)
+
+
+def _translating_errors(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    try:
+        return fn(*args, **kwargs)
+    except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+        raise
+    except sqlite3.Error as error:
+        raise BusUnavailable(f"the local bus file cannot be used: {error}") from error
+
+
+def _check_queue(queue: str) -> None:
+    if not _QUEUE_NAME.fullmatch(queue):
+        raise ValueError(f"invalid queue name {queue!r}")
+
+
+def _check_id(name: str, value: str) -> None:
+    if not value or len(value) > _MAX_ID_LENGTH:
+        raise ValueError(f"{name} must have 1 to {_MAX_ID_LENGTH} characters")
+
+
+def _outgoing_row(message: OutgoingMessage) -> dict[str, Any]:
+    """Validate a message before anything is written and turn it into its row's parameters."""
+    _check_id("message_id", message.message_id)
+    _check_id("session_id", message.session_id)
+    properties = message.application_properties
+    size = len(message.body) + sum(
+        len(k.encode()) + len(str(v).encode()) for k, v in properties.items()
+    )
+    if size > MAX_MESSAGE_BYTES:
+        raise MessageTooLarge(f"message {message.message_id!r} has {size} bytes")
+    ttl = message.time_to_live_seconds
+    if ttl is not None and ttl <= 0:
+        raise ValueError("time_to_live_seconds must be positive")
+    scheduled = message.scheduled_enqueue_time
+    if scheduled is not None and scheduled.tzinfo is None:
+        raise ValueError("scheduled_enqueue_time must be timezone-aware")
+    return {
+        "session_id": message.session_id,
+        "message_id": message.message_id,
+        "body": message.body,
+        "content_type": message.content_type,
+        "properties": json.dumps(dict(properties)),
+        "scheduled_at": None if scheduled is None else scheduled.timestamp(),
+        "ttl": ttl,
+    }

@@ -1,0 +1,246 @@
+"""The SQLite schema and statements of the local bus (see `shared.adapters.local.bus`).
+
+Tables:
+- `messages`: active and deferred messages. `lock_token` is the peek-lock of the current
+  delivery; it only means something while the session lock it was taken under is live, and is
+  cleared whenever the session is accepted anew or closed.
+- `sessions`: one row per (queue, session): its lock, its turn in the fairness order
+  (`last_accepted`, a per-queue counter) and `backlog`, kept by triggers, so that accepting a
+  session only looks at sessions with messages.
+- `dead_letters`: the dead-letter sub-queues; a dead letter keeps its sequence number.
+- `seen_message_ids`: message ids inside the duplicate-detection window.
+"""
+
+from __future__ import annotations
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    enqueued_at REAL NOT NULL,
+    visible_at REAL NOT NULL,
+    expires_at REAL,
+    deferred INTEGER NOT NULL DEFAULT 0,
+    delivery_count INTEGER NOT NULL DEFAULT 0,
+    lock_token TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_by_session
+    ON messages (queue, session_id, deferred, seq);
+CREATE INDEX IF NOT EXISTS messages_locked
+    ON messages (queue, session_id) WHERE lock_token IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_by_expiry
+    ON messages (queue, expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    queue TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    backlog INTEGER NOT NULL DEFAULT 0,
+    last_accepted INTEGER NOT NULL DEFAULT 0,
+    lock_token TEXT,
+    locked_until REAL,
+    UNIQUE (queue, session_id)
+);
+CREATE INDEX IF NOT EXISTS sessions_by_turn ON sessions (queue, last_accepted);
+CREATE INDEX IF NOT EXISTS sessions_ready ON sessions (queue, last_accepted) WHERE backlog > 0;
+
+CREATE TRIGGER IF NOT EXISTS messages_count_in AFTER INSERT ON messages BEGIN
+    INSERT INTO sessions (queue, session_id, backlog) VALUES (NEW.queue, NEW.session_id, 1)
+    ON CONFLICT (queue, session_id) DO UPDATE SET backlog = backlog + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_count_out AFTER DELETE ON messages BEGIN
+    UPDATE sessions SET backlog = backlog - 1
+    WHERE queue = OLD.queue AND session_id = OLD.session_id;
+END;
+
+CREATE TABLE IF NOT EXISTS dead_letters (
+    seq INTEGER PRIMARY KEY,
+    queue TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    properties TEXT NOT NULL,
+    enqueued_at REAL NOT NULL,
+    delivery_count INTEGER NOT NULL,
+    dead_lettered_at REAL NOT NULL,
+    reason TEXT NOT NULL,
+    description TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_by_queue ON dead_letters (queue, seq);
+
+CREATE TABLE IF NOT EXISTS seen_message_ids (
+    queue TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (queue, message_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_message_ids_by_time ON seen_message_ids (seen_at);
+"""
+
+# --- sending -------------------------------------------------------------------------------
+
+MARK_SEEN = """
+INSERT INTO seen_message_ids (queue, message_id, seen_at) VALUES (:queue, :message_id, :now)
+ON CONFLICT (queue, message_id) DO UPDATE SET seen_at = excluded.seen_at
+WHERE seen_at <= :window_start
+"""
+"""Changes one row when the id is new within the window, none when it is a duplicate."""
+
+FORGET_SEEN = "DELETE FROM seen_message_ids WHERE seen_at <= :window_start"
+
+INSERT_MESSAGE = """
+INSERT INTO messages (queue, session_id, message_id, body, content_type, properties,
+                      enqueued_at, visible_at, expires_at)
+VALUES (:queue, :session_id, :message_id, :body, :content_type, :properties,
+        :enqueued_at, :visible_at, :expires_at)
+"""
+
+# --- session locks -------------------------------------------------------------------------
+
+NEXT_FREE_SESSION = """
+SELECT s.session_id FROM sessions AS s INDEXED BY sessions_ready
+WHERE s.queue = :queue AND s.backlog > 0
+  AND (s.locked_until IS NULL OR s.locked_until <= :now)
+  AND EXISTS (
+      SELECT 1 FROM messages AS m
+      WHERE m.queue = s.queue AND m.session_id = s.session_id AND m.deferred = 0
+        AND m.visible_at <= :now AND (m.expires_at IS NULL OR m.expires_at > :now))
+ORDER BY s.last_accepted, s.id
+LIMIT 1
+"""
+
+ENSURE_SESSION = """
+INSERT INTO sessions (queue, session_id) VALUES (:queue, :session_id)
+ON CONFLICT (queue, session_id) DO NOTHING
+"""
+
+LOCK_SESSION = """
+UPDATE sessions SET lock_token = :token, locked_until = :locked_until,
+    last_accepted = (SELECT coalesce(max(last_accepted), 0) + 1 FROM sessions
+                     WHERE queue = :queue)
+WHERE queue = :queue AND session_id = :session_id
+  AND (locked_until IS NULL OR locked_until <= :now)
+"""
+
+RENEW_SESSION = """
+UPDATE sessions SET locked_until = :locked_until
+WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
+  AND locked_until > :now
+"""
+
+UNLOCK_SESSION = """
+UPDATE sessions SET lock_token = NULL, locked_until = NULL
+WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
+"""
+
+SESSION_LOCK_IS_LIVE = """
+SELECT 1 FROM sessions
+WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
+  AND locked_until > :now
+"""
+
+RELEASE_MESSAGE_LOCKS = """
+UPDATE messages SET lock_token = NULL
+WHERE queue = :queue AND session_id = :session_id AND lock_token IS NOT NULL
+"""
+
+# --- receiving and settling ----------------------------------------------------------------
+
+NEXT_MESSAGES = """
+SELECT seq, message_id, body, content_type, properties, enqueued_at, expires_at, delivery_count
+FROM messages
+WHERE queue = :queue AND session_id = :session_id AND deferred = 0 AND lock_token IS NULL
+  AND visible_at <= :now
+ORDER BY seq
+LIMIT :limit
+"""
+
+DEFERRED_MESSAGES = """
+SELECT seq, message_id, body, content_type, properties, enqueued_at, expires_at, delivery_count
+FROM messages
+WHERE queue = :queue AND session_id = :session_id AND deferred = 1 AND lock_token IS NULL
+  AND seq IN (SELECT value FROM json_each(:sequence_numbers))
+ORDER BY seq
+"""
+
+LOCK_MESSAGE = """
+UPDATE messages SET lock_token = :lock_token, delivery_count = delivery_count + 1
+WHERE seq = :seq
+"""
+
+# The settle statements touch a message only while it is held under a live session lock.
+
+COMPLETE = """
+DELETE FROM messages
+WHERE seq = :seq AND lock_token = :lock_token
+  AND EXISTS (SELECT 1 FROM sessions
+              WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
+                AND locked_until > :now)
+"""
+
+ABANDON = """
+UPDATE messages SET lock_token = NULL
+WHERE seq = :seq AND lock_token = :lock_token
+  AND EXISTS (SELECT 1 FROM sessions
+              WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
+                AND locked_until > :now)
+"""
+
+DEFER = """
+UPDATE messages SET lock_token = NULL, deferred = 1
+WHERE seq = :seq AND lock_token = :lock_token
+  AND EXISTS (SELECT 1 FROM sessions
+              WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
+                AND locked_until > :now)
+"""
+
+TAKE_HELD = """
+DELETE FROM messages
+WHERE seq = :seq AND lock_token = :lock_token
+  AND EXISTS (SELECT 1 FROM sessions
+              WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
+                AND locked_until > :now)
+RETURNING seq, queue, session_id, message_id, body, content_type, properties, enqueued_at,
+          delivery_count
+"""
+
+TAKE = """
+DELETE FROM messages WHERE seq = :seq
+RETURNING seq, queue, session_id, message_id, body, content_type, properties, enqueued_at,
+          delivery_count
+"""
+
+TAKE_EXPIRED = """
+DELETE FROM messages
+WHERE queue = :queue AND expires_at <= :now
+  AND NOT (lock_token IS NOT NULL AND EXISTS (
+      SELECT 1 FROM sessions AS s
+      WHERE s.queue = messages.queue AND s.session_id = messages.session_id
+        AND s.locked_until > :now))
+RETURNING seq, queue, session_id, message_id, body, content_type, properties, enqueued_at,
+          delivery_count
+"""
+"""Expired messages, except those delivered under a live session lock (as on Service Bus)."""
+
+ANY_EXPIRED = "SELECT 1 FROM messages WHERE queue = :queue AND expires_at <= :now LIMIT 1"
+
+BURY = """
+INSERT INTO dead_letters (seq, queue, session_id, message_id, body, content_type, properties,
+                          enqueued_at, delivery_count, dead_lettered_at, reason, description)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+PEEK_DEAD_LETTERS = """
+SELECT seq, session_id, message_id, body, properties, enqueued_at, delivery_count,
+       dead_lettered_at, reason, description
+FROM dead_letters
+WHERE queue = :queue AND seq >= :from_seq
+ORDER BY seq
+LIMIT :limit
+"""

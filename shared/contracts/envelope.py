@@ -1,0 +1,47 @@
+"""The command envelope: what the ingress stamps and the bus carries to a worker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from shared.ids import new_id
+
+SCHEMA_VERSION = 1
+
+IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$"
+
+
+class Envelope(BaseModel):
+    """A command stamped with its tenant; frozen, validated on both sides of the bus.
+
+    The command id is also the job id and the bus message id, so a redelivered or duplicated
+    message names the same job and the same effects.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    command_id: str = Field(default_factory=lambda: new_id("job"), pattern=IDENTIFIER)
+    type: str = Field(pattern=r"^[a-z]+(\.[a-z_]+)+$", max_length=64)
+    tenant_id: str = Field(pattern=IDENTIFIER)
+    subject: str = Field(max_length=256, description="Who asked: the token's `sub`.")
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    data: dict[str, Any] = Field(default_factory=dict)
+    traceparent: str | None = Field(None, max_length=55)
+    idempotency_key: str | None = Field(None, max_length=255)
+    session_id: str = Field("", max_length=128, description="Bus session; the tenant by default.")
+
+    def to_bytes(self) -> bytes:
+        """The wire form: compact JSON with camelCase names."""
+        return self.model_dump_json(by_alias=True).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Envelope:
+        """Parse and validate the wire form (raises pydantic.ValidationError)."""
+        return cls.model_validate_json(raw)

@@ -1,0 +1,166 @@
+"""The message bus port: queues with sessions, the semantics of Azure Service Bus.
+
+Every queue requires sessions. A sender names the session (the tenant, or `tenant:lane`);
+a receiver accepts one session at a time and holds its lock, so messages of one session are
+handled in order by one receiver while other sessions are handled in parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+MAX_MESSAGE_BYTES = 256 * 1024
+"""Service Bus Standard tier: body plus application properties."""
+
+MAX_DELIVERY_COUNT = 10
+
+
+class BusError(Exception):
+    """Base of the bus errors a caller can act on."""
+
+
+class BusUnavailable(BusError):
+    """The bus cannot be reached; nothing was sent."""
+
+
+class MessageTooLarge(BusError):
+    """The message is over the entity's size limit; nothing was sent."""
+
+
+class SessionLockLost(BusError):
+    """The session lock expired or was taken; settle operations on it fail."""
+
+
+class NoSessionAvailable(BusError):
+    """No session with deliverable messages was free to accept within the wait."""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message to send: the body is opaque bytes (the JSON of a command envelope)."""
+
+    body: bytes
+    session_id: str
+    message_id: str
+    content_type: str = "application/json"
+    application_properties: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+    time_to_live_seconds: float | None = None
+    scheduled_enqueue_time: datetime | None = None
+    """Timezone-aware UTC; the message stays invisible until then."""
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """A message delivered under a peek-lock, to be settled by its session receiver."""
+
+    body: bytes
+    session_id: str
+    message_id: str
+    sequence_number: int
+    delivery_count: int
+    enqueued_time: datetime
+    content_type: str
+    application_properties: Mapping[str, str | int | float | bool]
+    lock_token: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message in a queue's dead-letter sub-queue, with why it is there."""
+
+    body: bytes
+    session_id: str
+    message_id: str
+    sequence_number: int
+    delivery_count: int
+    enqueued_time: datetime
+    dead_lettered_time: datetime
+    reason: str
+    description: str
+    application_properties: Mapping[str, str | int | float | bool]
+
+
+class SessionReceiver(Protocol):
+    """One accepted session: receive its messages in order and settle each of them."""
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def locked_until(self) -> datetime: ...
+
+    async def receive(self, max_messages: int = 1) -> list[ReceivedMessage]:
+        """Up to `max_messages` deliverable messages of this session, oldest first, locked."""
+        ...
+
+    async def complete(self, message: ReceivedMessage) -> None:
+        """Remove the message: it was handled."""
+        ...
+
+    async def abandon(self, message: ReceivedMessage) -> None:
+        """Give the message back at the head of its session; its delivery count stays raised."""
+        ...
+
+    async def dead_letter(
+        self, message: ReceivedMessage, *, reason: str, description: str = ""
+    ) -> None:
+        """Move the message to the dead-letter sub-queue with a reason a person can act on."""
+        ...
+
+    async def defer(self, message: ReceivedMessage) -> None:
+        """Set the message aside; only `receive_deferred` with its sequence number returns it."""
+        ...
+
+    async def receive_deferred(self, sequence_numbers: list[int]) -> list[ReceivedMessage]:
+        """The deferred messages of this session with these sequence numbers, locked."""
+        ...
+
+    async def renew_lock(self) -> datetime:
+        """Extend the session lock; raises `SessionLockLost` if it is already gone."""
+        ...
+
+    async def close(self) -> None:
+        """Release the session lock; unsettled messages become deliverable again."""
+        ...
+
+
+class Bus(Protocol):
+    """A namespace of session-enabled queues."""
+
+    async def send(self, queue: str, messages: list[OutgoingMessage]) -> None:
+        """Durably enqueue all of `messages` or none (raises `BusUnavailable`, `MessageTooLarge`).
+
+        A message whose id was seen on the queue within the duplicate-detection window is
+        accepted and silently dropped, as Service Bus does.
+        """
+        ...
+
+    async def accept_next_session(
+        self, queue: str, *, wait_seconds: float = 0.0
+    ) -> SessionReceiver:
+        """Lock the next free session that has deliverable messages, least recently served first.
+
+        Raises `NoSessionAvailable` when none is free within `wait_seconds`.
+        """
+        ...
+
+    async def accept_session(self, queue: str, session_id: str) -> SessionReceiver:
+        """Lock one named session (raises `NoSessionAvailable` if another receiver holds it)."""
+        ...
+
+    async def peek_dead_letters(
+        self, queue: str, *, max_count: int = 100, from_sequence_number: int = 0
+    ) -> list[DeadLetter]:
+        """Dead letters of a queue in sequence order, without locking them."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise `BusUnavailable` unless the bus answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,158 @@
+"""Runs: started in the engine, then polled by follow-up commands until they end.
+
+A run never holds the tenant's session while the engine works: `run.create` starts it and
+schedules a `run.poll` on the same session; each poll looks once and schedules the next.
+"""
+
+from __future__ import annotations
+
+from shared.contracts.commands import RunCreate, RunPoll
+from shared.contracts.errors import ErrorCode
+from shared.contracts.metadata import stamped
+from shared.contracts.resources import Agent, JobStatus, Run, RunError, RunStatus, present
+from shared.ids import derived_id
+from shared.ports.engine import RunState
+from workers.context import HandlerContext, Outcome
+from workers.effects import require
+from workers.handlers.agents import AGENTS, definition
+from workers.handlers.threads import MESSAGES, RUNS, THREADS, text_message
+
+MAX_POLL_DELAY_SECONDS = 5.0
+
+
+def _location(run: Run) -> str:
+    return f"/agents/threads/{run.thread_id}/runs/{run.id}"
+
+
+def poll_delay(interval: float, attempt: int) -> float:
+    """Back off from the configured interval to at most five seconds."""
+    return float(min(interval * (1.25 ** min(attempt, 20)), MAX_POLL_DELAY_SECONDS))
+
+
+async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
+    """Check the thread and agent are the tenant's, start the run, schedule its first poll."""
+    store, engine = ctx.scope.store, ctx.scope.engine
+    thread = await require(store, THREADS, cmd.thread_id, "Thread")
+    agent = Agent.model_validate(
+        {k: v for k, v in (await require(store, AGENTS, cmd.agent_id, "Agent")).items()
+         if not k.startswith("_")}
+    )
+    run = Run(
+        id=derived_id("run", ctx.command_id),
+        created_at=ctx.created_at,
+        thread_id=cmd.thread_id,
+        assistant_id=agent.id,
+        status=RunStatus.QUEUED,
+        model=agent.model,
+        instructions=cmd.instructions or agent.instructions,
+        metadata=stamped(cmd.metadata, ctx.scope.tenant_id),
+    )
+    stored, _ = await store.create_if_absent(RUNS, run.model_dump(mode="json"))
+    current = Run.model_validate({k: v for k, v in stored.items() if not k.startswith("_")})
+    if current.status.terminal:
+        return _finished(current, ctx.command_id)
+    if not current.engine_ref:
+        engine_ref = await engine.start_run(
+            run.id,
+            str(thread.get("engine_ref") or cmd.thread_id),
+            definition(agent),
+            agent.engine_ref or agent.id,
+            cmd.instructions,
+        )
+        current = current.model_copy(
+            update={"status": RunStatus.IN_PROGRESS, "started_at": ctx.created_at,
+                    "engine_ref": engine_ref}
+        )
+        await store.replace(RUNS, _doc(current))
+    await _schedule_poll(ctx, current, attempt=0)
+    return Outcome(status=JobStatus.RUNNING, result=present(Run, _doc(current)),
+                   location=_location(current))
+
+
+async def _schedule_poll(ctx: HandlerContext, run: Run, *, attempt: int) -> None:
+    poll = RunPoll(thread_id=run.thread_id, run_id=run.id, job_id=_job_of(ctx), attempt=attempt)
+    await ctx.follow_up(
+        "run.poll",
+        poll.model_dump(),
+        derived_id("poll", run.id, str(attempt)),
+        poll_delay(ctx.settings.run_poll_interval_seconds, attempt),
+    )
+
+
+def _job_of(ctx: HandlerContext) -> str:
+    job_id = ctx.envelope.data.get("job_id")
+    return job_id if isinstance(job_id, str) else ctx.command_id
+
+
+def _doc(run: Run) -> dict[str, object]:
+    return run.model_dump(mode="json") | {"engine_ref": run.engine_ref}
+
+
+async def poll_run(cmd: RunPoll, ctx: HandlerContext) -> Outcome:
+    """Look at the run once: record its end, or schedule the next look."""
+    store = ctx.scope.store
+    doc = await store.get(RUNS, cmd.run_id)
+    if doc is None:  # the thread was deleted while the run went on
+        return Outcome(job_id=cmd.job_id, pending=True)
+    run = Run.model_validate({k: v for k, v in doc.items() if not k.startswith("_")})
+    if run.status.terminal:
+        return _finished(run, cmd.job_id)
+    state = await ctx.scope.engine.poll_run(run.engine_ref)
+    now = int(ctx.now().timestamp())
+    if not state.status.terminal:
+        if now - (run.started_at or run.created_at) > ctx.settings.run_timeout_seconds:
+            await ctx.scope.engine.cancel_run(run.engine_ref)
+            state = RunState(
+                RunStatus.EXPIRED,
+                last_error=RunError(code="run_expired", message="The run took too long."),
+            )
+        else:
+            await _schedule_poll(ctx, run, attempt=cmd.attempt + 1)
+            return Outcome(job_id=cmd.job_id, pending=True)
+    if state.status is RunStatus.COMPLETED and state.output_text is not None:
+        await _add_answer(ctx, run, state)
+    run = run.model_copy(
+        update={"status": state.status, "completed_at": now, "usage": state.usage,
+                "last_error": state.last_error}
+    )
+    await store.replace(RUNS, _doc(run))
+    return _finished(run, cmd.job_id)
+
+
+async def _add_answer(ctx: HandlerContext, run: Run, state: RunState) -> None:
+    message_id = derived_id("msg", run.id)
+    thread = await ctx.scope.store.get(THREADS, run.thread_id)
+    if thread is None:
+        return
+    await ctx.scope.engine.add_message(
+        str(thread.get("engine_ref") or run.thread_id), message_id, "assistant",
+        state.output_text or "",
+    )
+    message = text_message(
+        message_id=message_id,
+        thread_id=run.thread_id,
+        role="assistant",
+        text=state.output_text or "",
+        created_at=int(ctx.now().timestamp()),
+        tenant_id=ctx.scope.tenant_id,
+        metadata=dict(state.metadata),
+        annotations=list(state.annotations),
+        assistant_id=run.assistant_id,
+        run_id=run.id,
+    )
+    await ctx.scope.store.create_if_absent(MESSAGES, message.model_dump(mode="json"))
+
+
+def _finished(run: Run, job_id: str) -> Outcome:
+    result = present(Run, _doc(run))
+    if run.status is RunStatus.COMPLETED:
+        return Outcome(result=result, location=_location(run), job_id=job_id)
+    error = run.last_error.message if run.last_error else f"The run ended {run.status.value}."
+    return Outcome(
+        status=JobStatus.FAILED,
+        result=result,
+        location=_location(run),
+        job_id=job_id,
+        error_code=ErrorCode.RUN_FAILED,
+        error_message=error,
+    )

@@ -1,0 +1,200 @@
+"""The handler pipeline every runtime calls (the local fleet and the Functions app alike).
+
+decode -> re-verify the tenant -> tenant scope -> idempotency ledger -> handler -> job record.
+It decides how the message is settled; the runtime carries the decision out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from pydantic import ValidationError
+
+from shared.bootstrap import Services
+from shared.contracts.commands import COMMANDS, INTERNAL_COMMANDS
+from shared.contracts.envelope import Envelope
+from shared.contracts.errors import CommandFailed, ErrorCode
+from shared.contracts.resources import JobError, JobStatus
+from shared.jobs import load, transition
+from shared.messages import to_message
+from shared.queues import COMMANDS as COMMANDS_QUEUE
+from shared.queues import tenant_of_session
+from workers.context import HandlerContext, Outcome
+from workers.handlers import HANDLERS, Handler
+
+log = logging.getLogger("tenantry.worker")
+
+
+class Delivery(Protocol):
+    """What the pipeline needs of a delivered message, whichever bus delivered it."""
+
+    @property
+    def body(self) -> bytes: ...
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def delivery_count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How to settle a message: complete it, give it back, or dead-letter it with a reason."""
+
+    action: Literal["complete", "abandon", "dead_letter"]
+    reason: str = ""
+    description: str = ""
+
+
+COMPLETE = Settlement("complete")
+ABANDON = Settlement("abandon")
+
+
+def dead_letter(reason: str, description: str) -> Settlement:
+    """Dead-letter with a reason an operator can act on (descriptions are kept short)."""
+    return Settlement("dead_letter", reason, description[:1024])
+
+
+def _summary(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+    )
+
+
+class Pipeline:
+    """Runs one delivered command through the stages; safe to call concurrently."""
+
+    def __init__(self, services: Services, handlers: dict[str, Handler] | None = None) -> None:
+        self.services = services
+        self.handlers = HANDLERS if handlers is None else handlers
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.services.clock(), UTC)
+
+    async def process(self, delivery: Delivery) -> Settlement:
+        """Handle the message and say how to settle it; raises nothing for a bad message."""
+        try:
+            envelope = Envelope.from_bytes(delivery.body)
+        except ValidationError as exc:
+            return dead_letter("InvalidEnvelope", _summary(exc))
+        tenant = self.services.registry.get(envelope.tenant_id)
+        if tenant is None:
+            return dead_letter("UnknownTenant", f"tenant '{envelope.tenant_id}' is not registered")
+        if tenant_of_session(delivery.session_id) != tenant.id:
+            return dead_letter(
+                "TenantMismatch",
+                f"session '{delivery.session_id}' does not belong to tenant '{tenant.id}'",
+            )
+        model, handler = COMMANDS.get(envelope.type), self.handlers.get(envelope.type)
+        if model is None or handler is None:
+            return dead_letter("UnknownCommandType", f"no handler for '{envelope.type}'")
+        scope = self.services.scope(tenant.id)
+        job_id = self._job_id(envelope)
+        current = await load(scope.store, job_id)
+        if current is not None and current[0].status.terminal:
+            return COMPLETE  # the ledger: this command already took effect
+        try:
+            command = model.model_validate(envelope.data)
+        except ValidationError as exc:
+            await self._record(envelope, job_id, Outcome(
+                status=JobStatus.FAILED, error_code=ErrorCode.INVALID, error_message=_summary(exc)
+            ))
+            return dead_letter("InvalidCommand", _summary(exc))
+        context = HandlerContext(
+            envelope=envelope,
+            scope=scope,
+            settings=self.services.settings,
+            follow_up=lambda *args: self._follow_up(envelope, delivery.session_id, *args),
+            now=self.now,
+        )
+        try:
+            outcome = await asyncio.wait_for(
+                handler(command, context), self.services.settings.handler_timeout_seconds
+            )
+        except CommandFailed as failure:
+            outcome = Outcome(
+                status=JobStatus.FAILED, error_code=failure.code, error_message=failure.message
+            )
+        except Exception as exc:  # a transient fault: the message comes back, or dead-letters
+            return await self._retry_or_dead_letter(envelope, job_id, delivery, exc)
+        if not outcome.pending:
+            await self._record(envelope, outcome.job_id or job_id, outcome)
+        log.info(
+            "command handled",
+            extra={"tenant_id": tenant.id, "job_id": job_id, "command_type": envelope.type,
+                   "outcome": outcome.status.value},
+        )
+        return COMPLETE
+
+    @staticmethod
+    def _job_id(envelope: Envelope) -> str:
+        job_id = envelope.data.get("job_id") if envelope.type in INTERNAL_COMMANDS else None
+        return job_id if isinstance(job_id, str) else envelope.command_id
+
+    async def _retry_or_dead_letter(
+        self, envelope: Envelope, job_id: str, delivery: Delivery, exc: Exception
+    ) -> Settlement:
+        description = f"{type(exc).__name__}: {exc}"
+        log.warning(
+            "handler failed, delivery %d: %s", delivery.delivery_count, description,
+            extra={"tenant_id": envelope.tenant_id, "job_id": job_id,
+                   "command_type": envelope.type},
+        )
+        if delivery.delivery_count < self.services.settings.bus_max_delivery_count:
+            return ABANDON
+        await self._record(envelope, job_id, Outcome(
+            status=JobStatus.FAILED,
+            error_code=ErrorCode.DEAD_LETTERED,
+            error_message=f"The command failed {delivery.delivery_count} times and was "
+            f"dead-lettered; an operator can replay it. Last error: {description}",
+        ))
+        return dead_letter("MaxDeliveryCountExceeded", description)
+
+    async def _record(self, envelope: Envelope, job_id: str, outcome: Outcome) -> None:
+        error = None
+        if outcome.error_code is not None:
+            error = JobError(code=outcome.error_code, message=outcome.error_message or "")
+        await transition(
+            self.services.scope(envelope.tenant_id).store,
+            job_id,
+            command_type=envelope.type,
+            status=outcome.status,
+            at=self.now(),
+            created=envelope.time,
+            result=outcome.result,
+            location=outcome.location,
+            error=error,
+        )
+
+    async def _follow_up(
+        self,
+        parent: Envelope,
+        session_id: str,
+        command_type: str,
+        data: dict[str, Any],
+        command_id: str,
+        delay_seconds: float,
+    ) -> None:
+        follow_up = Envelope(
+            command_id=command_id,
+            type=command_type,
+            tenant_id=parent.tenant_id,
+            subject=parent.subject,
+            data=data,
+            traceparent=parent.traceparent,
+            session_id=session_id,
+        )
+        message = to_message(
+            follow_up,
+            ttl_seconds=self.services.settings.command_ttl_seconds,
+            scheduled=self.now() + timedelta(seconds=delay_seconds),
+        )
+        await self.services.bus.send(COMMANDS_QUEUE, [message])
