@@ -45,36 +45,85 @@ def tour(deployment: LocalDeployment, console: Console) -> Tour:
     with httpx.Client(base_url=deployment.url, timeout=30) as http:
         for tenant in TENANTS:
             auth = {"Authorization": f"Bearer {deployment.token(tenant)}"}
-            agent = log.step(tenant, "POST /agents/ (Prefer: wait)", http.post(
-                "/agents/", headers=auth | WAIT,
-                json={"name": f"{tenant.title()} helper", "model": "gpt-4o",
-                      "instructions": f"You answer questions for {tenant.title()} staff."},
-            ), "agent created")
-            thread = log.step(tenant, "POST /agents/threads", http.post(
-                "/agents/threads", headers=auth | WAIT, json={}), "thread created")
+            agent = log.step(
+                tenant,
+                "POST /agents/ (Prefer: wait)",
+                http.post(
+                    "/agents/",
+                    headers=auth | WAIT,
+                    json={
+                        "name": f"{tenant.title()} helper",
+                        "model": "gpt-4o",
+                        "instructions": f"You answer questions for {tenant.title()} staff.",
+                    },
+                ),
+                "agent created",
+            )
+            thread = log.step(
+                tenant,
+                "POST /agents/threads",
+                http.post("/agents/threads", headers=auth | WAIT, json={}),
+                "thread created",
+            )
             threads[tenant] = thread["id"]
-            log.step(tenant, "POST .../messages", http.post(
-                f"/agents/threads/{thread['id']}/messages", headers=auth | WAIT,
-                json={"content": f"What is {tenant.title()}'s refund policy?"}), "question asked")
-            run = log.step(tenant, "POST .../runs (Prefer: wait)", http.post(
-                f"/agents/threads/{thread['id']}/runs", headers=auth | WAIT,
-                json={"agent_id": agent["id"]}), "run started")
-            log.step(tenant, "GET .../runs/{id}", http.get(
-                f"/agents/threads/{thread['id']}/runs/{run['id']}", headers=auth),
-                f"status {run['status']}")
-            messages = log.step(tenant, "GET .../messages", http.get(
-                f"/agents/threads/{thread['id']}/messages", headers=auth), "")
+            log.step(
+                tenant,
+                "POST .../messages",
+                http.post(
+                    f"/agents/threads/{thread['id']}/messages",
+                    headers=auth | WAIT,
+                    json={"content": f"What is {tenant.title()}'s refund policy?"},
+                ),
+                "question asked",
+            )
+            run = log.step(
+                tenant,
+                "POST .../runs (Prefer: wait)",
+                http.post(
+                    f"/agents/threads/{thread['id']}/runs",
+                    headers=auth | WAIT,
+                    json={"agent_id": agent["id"]},
+                ),
+                "run started",
+            )
+            log.step(
+                tenant,
+                "GET .../runs/{id}",
+                http.get(f"/agents/threads/{thread['id']}/runs/{run['id']}", headers=auth),
+                f"status {run['status']}",
+            )
+            messages = log.step(
+                tenant,
+                "GET .../messages",
+                http.get(f"/agents/threads/{thread['id']}/messages", headers=auth),
+                "",
+            )
             answer = messages[-1]["content"][0]["text"]["value"]
             console.print(f"             [dim]assistant:[/] {answer}")
         intruder = {"Authorization": f"Bearer {deployment.token('fabrikam')}"}
         target = threads["contoso"]
-        log.step("fabrikam", "GET contoso's thread", http.get(
-            f"/agents/threads/{target}", headers=intruder), "refused: no such thread for you")
-        log.step("fabrikam", "POST message to contoso's thread", http.post(
-            f"/agents/threads/{target}/messages", headers=intruder | WAIT,
-            json={"content": "let me in"}), "refused: job failed NotFound")
-        log.step("fabrikam", "GET /agents/ (own list)", http.get("/agents/", headers=intruder),
-                 "sees only fabrikam's agent")
+        log.step(
+            "fabrikam",
+            "GET contoso's thread",
+            http.get(f"/agents/threads/{target}", headers=intruder),
+            "refused: no such thread for you",
+        )
+        log.step(
+            "fabrikam",
+            "POST message to contoso's thread",
+            http.post(
+                f"/agents/threads/{target}/messages",
+                headers=intruder | WAIT,
+                json={"content": "let me in"},
+            ),
+            "refused: job failed NotFound",
+        )
+        log.step(
+            "fabrikam",
+            "GET /agents/ (own list)",
+            http.get("/agents/", headers=intruder),
+            "sees only fabrikam's agent",
+        )
     return log
 
 
@@ -82,8 +131,10 @@ def run_demo(*, workers: int = 2) -> int:
     """Start a temporary deployment, run the tour, print the table; the exit status."""
     console = Console()
     with tempfile.TemporaryDirectory(prefix="tenantry-demo-") as tmp:
-        console.print("[bold]Starting a temporary tenantry[/] (ingress + "
-                      f"{workers} worker processes, embedded defaults)...")
+        console.print(
+            "[bold]Starting a temporary tenantry[/] (ingress + "
+            f"{workers} worker processes, embedded defaults)..."
+        )
         with LocalDeployment(Path(tmp), workers=workers) as deployment:
             console.print(f"Serving on {deployment.url}\n")
             log = tour(deployment, console)

@@ -60,12 +60,25 @@ class LocalDeployment:
     def start(self, timeout: float = 30.0) -> LocalDeployment:
         """Start it and wait until `/health/ready` answers 200."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = self._log_path.open("ab")
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "cli.main", "up", "--port", str(self.port),
-             "--workers", str(self._workers), "--data-dir", str(self.data_dir)],
-            env=self._env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        with self._log_path.open("ab") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [
+                    sys.executable,
+                    "-m",
+                    "cli.main",
+                    "up",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self._workers),
+                    "--data-dir",
+                    str(self.data_dir),
+                ],
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

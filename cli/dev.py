@@ -15,7 +15,7 @@ DEFAULT_TENANTS = [
     {"id": "fabrikam", "name": "fabrikam", "display_name": "Fabrikam Inc."},
     {"id": "northwind", "name": "northwind", "display_name": "Northwind Traders"},
 ]
-SECRET_FILE = "dev-secret"
+SECRET_FILE = "dev-secret"  # noqa: S105 - a file name, not a secret
 
 
 def dev_secret(data_dir: Path) -> str:

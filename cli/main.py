@@ -88,8 +88,15 @@ def token(
 
     settings = embedded_settings(data_dir)
     try:
-        print(issue_dev_token(settings, tenant_id=tenant, subject=subject,
-                              roles=role or ["user"], lifetime_seconds=lifetime))
+        print(
+            issue_dev_token(
+                settings,
+                tenant_id=tenant,
+                subject=subject,
+                roles=role or ["user"],
+                lifetime_seconds=lifetime,
+            )
+        )
     except RuntimeError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc

@@ -25,8 +25,13 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     fleet = Fleet(settings, workers)
     fleet.start()
     config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="info", access_log=False,
-        proxy_headers=False, server_header=False,
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
     )
     server = uvicorn.Server(config)
 

@@ -28,8 +28,10 @@ def get_services(request: Request) -> Services:
 
 
 def _unauthorized(detail: str) -> Problem:
-    headers = {"WWW-Authenticate": f'Bearer realm="tenantry", error="invalid_token", '
-               f'error_description="{detail}"'}
+    headers = {
+        "WWW-Authenticate": f'Bearer realm="tenantry", error="invalid_token", '
+        f'error_description="{detail}"'
+    }
     return Problem.of(ErrorCode.UNAUTHORIZED, detail, headers=headers)
 
 
@@ -73,7 +75,8 @@ async def get_caller(
         raise _unauthorized("unknown tenant")
     if "tenantid" in {key.lower() for key in request.query_params}:
         raise Problem.of(
-            ErrorCode.TENANT_OVERRIDE, "The tenant comes from your token; a request cannot name one."
+            ErrorCode.TENANT_OVERRIDE,
+            "The tenant comes from your token; a request cannot name one.",
         )
     request.state.tenant_id = tenant.id
     return Caller(principal=principal, tenant=tenant, store=services.store.for_tenant(tenant.id))

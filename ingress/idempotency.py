@@ -26,8 +26,11 @@ def request_hash(command_type: str, data: dict[str, Any]) -> str:
 def check_key(key: str) -> str:
     """Refuse keys that are empty, too long, or not printable ASCII."""
     if not 0 < len(key) <= 255 or not key.isascii() or not key.isprintable():
-        raise Problem(400, "InvalidIdempotencyKey",
-                      "Idempotency-Key must be 1 to 255 printable ASCII characters.")
+        raise Problem(
+            400,
+            "InvalidIdempotencyKey",
+            "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+        )
     return key
 
 
@@ -45,8 +48,13 @@ async def reserve(
 ) -> Reservation:
     """Claim the key for a new job, or find the job it already names (409/422 as API.md says)."""
     doc_id = "idem_" + hashlib.sha256(key.encode()).hexdigest()
-    fresh = {"id": doc_id, "request": fingerprint, "job_id": job_id, "state": "accepting",
-             "at": now.isoformat()}
+    fresh = {
+        "id": doc_id,
+        "request": fingerprint,
+        "job_id": job_id,
+        "state": "accepting",
+        "at": now.isoformat(),
+    }
     stored, is_new = await store.create_if_absent(KEYS, fresh)
     if is_new:
         return Reservation(doc_id, job_id, replay=False)
@@ -54,13 +62,17 @@ async def reserve(
     if age > retention:
         return await _take_over(store, stored, fresh, Reservation(doc_id, job_id, replay=False))
     if stored["request"] != fingerprint:
-        raise Problem(422, "IdempotencyKeyReused",
-                      "This Idempotency-Key was used with a different request.")
+        raise Problem(
+            422, "IdempotencyKeyReused", "This Idempotency-Key was used with a different request."
+        )
     if stored["state"] == "accepted":
         return Reservation(doc_id, stored["job_id"], replay=True)
     if age < STALE_ACCEPTING:
-        raise Problem.of(ErrorCode.CONFLICT, "A request with this Idempotency-Key is still "
-                         "being accepted.", headers={"Retry-After": "1"})
+        raise Problem.of(
+            ErrorCode.CONFLICT,
+            "A request with this Idempotency-Key is still being accepted.",
+            headers={"Retry-After": "1"},
+        )
     # the first request died while accepting: finish it under the same job id
     taken = {**fresh, "job_id": stored["job_id"]}
     return await _take_over(store, stored, taken, Reservation(doc_id, stored["job_id"], False))
@@ -72,8 +84,11 @@ async def _take_over(
     try:
         await store.replace(KEYS, doc, if_match=str(stored[ETAG]))
     except EtagMismatch as exc:
-        raise Problem.of(ErrorCode.CONFLICT, "A request with this Idempotency-Key is still "
-                         "being accepted.", headers={"Retry-After": "1"}) from exc
+        raise Problem.of(
+            ErrorCode.CONFLICT,
+            "A request with this Idempotency-Key is still being accepted.",
+            headers={"Retry-After": "1"},
+        ) from exc
     return reservation
 
 
@@ -81,8 +96,14 @@ async def confirm(store: TenantStore, reservation: Reservation, now: datetime) -
     """The command is enqueued and its job recorded: later requests replay it."""
     doc = await store.get(KEYS, reservation.doc_id)
     if doc is not None and doc.get("state") != "accepted":
-        await store.upsert(KEYS, {**{k: v for k, v in doc.items() if k != ETAG},
-                                  "state": "accepted", "at": now.isoformat()})
+        await store.upsert(
+            KEYS,
+            {
+                **{k: v for k, v in doc.items() if k != ETAG},
+                "state": "accepted",
+                "at": now.isoformat(),
+            },
+        )
 
 
 async def release(store: TenantStore, reservation: Reservation) -> None:

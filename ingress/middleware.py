@@ -41,8 +41,9 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.extend(h for h in SECURITY_HEADERS
-                               if not (docs and h[0] == b"content-security-policy"))
+                headers.extend(
+                    h for h in SECURITY_HEADERS if not (docs and h[0] == b"content-security-policy")
+                )
                 message["headers"] = headers
             await send(message)
 
@@ -58,20 +59,28 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         request_id = scope.get("state", {}).get("request_id")
-        body = json.dumps({
-            "type": "https://tenantry.dev/problems/PayloadTooLarge",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": f"The request body is over the limit of {self.max_bytes} bytes.",
-            "instance": scope["path"],
-            "code": "PayloadTooLarge",
-            "requestId": request_id,
-        }).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]})
+        body = json.dumps(
+            {
+                "type": "https://tenantry.dev/problems/PayloadTooLarge",
+                "title": "Content Too Large",
+                "status": 413,
+                "detail": f"The request body is over the limit of {self.max_bytes} bytes.",
+                "instance": scope["path"],
+                "code": "PayloadTooLarge",
+                "requestId": request_id,
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -79,8 +79,9 @@ def problem_response(request: Request, problem: Problem) -> JSONResponse:
         "requestId": getattr(request.state, "request_id", None),
         **problem.extra,
     }
-    return JSONResponse(body, status_code=problem.status, headers=problem.headers,
-                        media_type=PROBLEM_JSON)
+    return JSONResponse(
+        body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON
+    )
 
 
 def _validation_problem(exc: RequestValidationError) -> Problem:
@@ -89,7 +90,8 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
         for e in exc.errors()
     ]
     overriding = [
-        e for e in errors
+        e
+        for e in errors
         if e["type"] == "tenant_override"
         or (e["type"] == "extra_forbidden" and e["loc"] and e["loc"][-1].lower() == "tenantid")
     ]
@@ -100,10 +102,15 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
             extra={"errors": overriding},
         )
     if any(e["type"] == "json_invalid" for e in errors):
-        return Problem(422, ErrorCode.INVALID.value, "The body is not valid JSON.",
-                       extra={"errors": errors})
-    return Problem(422, ErrorCode.INVALID.value, "The request does not match the schema.",
-                   extra={"errors": errors})
+        return Problem(
+            422, ErrorCode.INVALID.value, "The body is not valid JSON.", extra={"errors": errors}
+        )
+    return Problem(
+        422,
+        ErrorCode.INVALID.value,
+        "The request does not match the schema.",
+        extra={"errors": errors},
+    )
 
 
 def install(app: FastAPI) -> None:

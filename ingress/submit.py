@@ -57,8 +57,13 @@ def finished_response(job: Job, waited: int) -> Response:
         status = STATUS_OF[ErrorCode(code)]
     except ValueError:
         status = 500
-    raise Problem(status, code, error.message if error else "The command failed.",
-                  headers=applied, extra={"jobId": job.id})
+    raise Problem(
+        status,
+        code,
+        error.message if error else "The command failed.",
+        headers=applied,
+        extra={"jobId": job.id},
+    )
 
 
 class Submitter:
@@ -104,8 +109,9 @@ class Submitter:
             found = await load(caller.store, job_id)
             job = found[0] if found else None
         if job is None:
-            job = await self._enqueue(request, caller, command_type, data, job_id, key,
-                                      order_key, reservation)
+            job = await self._enqueue(
+                request, caller, command_type, data, job_id, key, order_key, reservation
+            )
         if reservation is not None:
             await idempotency.confirm(caller.store, reservation, self._now())
         wait = requested_wait(request.headers.get("prefer"), settings.prefer_wait_max_seconds)
@@ -144,11 +150,15 @@ class Submitter:
         except MessageTooLarge as exc:
             if reservation is not None:
                 await idempotency.release(caller.store, reservation)
-            raise Problem.of(ErrorCode.TOO_LARGE, "The command is over the bus's message "
-                             "size limit.") from exc
+            raise Problem.of(
+                ErrorCode.TOO_LARGE, "The command is over the bus's message size limit."
+            ) from exc
         except BusError as exc:
             if reservation is not None:
                 await idempotency.release(caller.store, reservation)
-            raise Problem.of(ErrorCode.UNAVAILABLE, "The service cannot accept commands right "
-                             "now; try again shortly.", headers={"Retry-After": "5"}) from exc
+            raise Problem.of(
+                ErrorCode.UNAVAILABLE,
+                "The service cannot accept commands right now; try again shortly.",
+                headers={"Retry-After": "5"},
+            ) from exc
         return await record_accepted(caller.store, new_job(job_id, command_type, envelope.time))

@@ -85,7 +85,9 @@ def _engine(settings: Settings) -> AgentEngine:
     if settings.engine_adapter == "local":
         from shared.adapters.local.engine import LocalEngine
 
-        return LocalEngine(settings.engine_path, latency_seconds=settings.local_engine_latency_seconds)
+        return LocalEngine(
+            settings.engine_path, latency_seconds=settings.local_engine_latency_seconds
+        )
     raise ConfigurationError("ENGINE_ADAPTER=azure needs the Azure adapters (not installed yet)")
 
 

@@ -69,7 +69,7 @@ async def transition(
             error=error,
         )
         if current is None:
-            stored, is_new = await store.create_if_absent(JOBS, _to_doc(job))
+            _, is_new = await store.create_if_absent(JOBS, _to_doc(job))
             if is_new:
                 return job
             continue

@@ -1,4 +1,4 @@
-"""Settings, read from the environment (and `.env`) when `load_settings()` is called, never at import."""
+"""Settings, read from the environment (and `.env`) by `load_settings()`, never at import."""
 
 from __future__ import annotations
 

@@ -44,8 +44,7 @@ class Fleet:
             return
         for index, child in enumerate(self._children):
             if not child.is_alive():
-                log.warning("worker %s exited with %s; starting another", child.pid,
-                            child.exitcode)
+                log.warning("worker %s exited with %s; starting another", child.pid, child.exitcode)
                 self._children[index] = self._spawn()
 
     def stop(self, grace_seconds: float) -> None:

@@ -104,9 +104,15 @@ class Pipeline:
         try:
             command = model.model_validate(envelope.data)
         except ValidationError as exc:
-            await self._record(envelope, job_id, Outcome(
-                status=JobStatus.FAILED, error_code=ErrorCode.INVALID, error_message=_summary(exc)
-            ))
+            await self._record(
+                envelope,
+                job_id,
+                Outcome(
+                    status=JobStatus.FAILED,
+                    error_code=ErrorCode.INVALID,
+                    error_message=_summary(exc),
+                ),
+            )
             return dead_letter("InvalidCommand", _summary(exc))
         context = HandlerContext(
             envelope=envelope,
@@ -129,8 +135,12 @@ class Pipeline:
             await self._record(envelope, outcome.job_id or job_id, outcome)
         log.info(
             "command handled",
-            extra={"tenant_id": tenant.id, "job_id": job_id, "command_type": envelope.type,
-                   "outcome": outcome.status.value},
+            extra={
+                "tenant_id": tenant.id,
+                "job_id": job_id,
+                "command_type": envelope.type,
+                "outcome": outcome.status.value,
+            },
         )
         return COMPLETE
 
@@ -144,18 +154,27 @@ class Pipeline:
     ) -> Settlement:
         description = f"{type(exc).__name__}: {exc}"
         log.warning(
-            "handler failed, delivery %d: %s", delivery.delivery_count, description,
-            extra={"tenant_id": envelope.tenant_id, "job_id": job_id,
-                   "command_type": envelope.type},
+            "handler failed, delivery %d: %s",
+            delivery.delivery_count,
+            description,
+            extra={
+                "tenant_id": envelope.tenant_id,
+                "job_id": job_id,
+                "command_type": envelope.type,
+            },
         )
         if delivery.delivery_count < self.services.settings.bus_max_delivery_count:
             return ABANDON
-        await self._record(envelope, job_id, Outcome(
-            status=JobStatus.FAILED,
-            error_code=ErrorCode.DEAD_LETTERED,
-            error_message=f"The command failed {delivery.delivery_count} times and was "
-            f"dead-lettered; an operator can replay it. Last error: {description}",
-        ))
+        await self._record(
+            envelope,
+            job_id,
+            Outcome(
+                status=JobStatus.FAILED,
+                error_code=ErrorCode.DEAD_LETTERED,
+                error_message=f"The command failed {delivery.delivery_count} times and was "
+                f"dead-lettered; an operator can replay it. Last error: {description}",
+            ),
+        )
         return dead_letter("MaxDeliveryCountExceeded", description)
 
     async def _record(self, envelope: Envelope, job_id: str, outcome: Outcome) -> None:

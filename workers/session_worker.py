@@ -83,7 +83,8 @@ class SessionWorker:
             idle = IDLE_MIN_SECONDS
             task = asyncio.create_task(self._serve(receiver, stop))
             serving.add(task)
-            task.add_done_callback(lambda t: (serving.discard(t), slots.release()))
+            task.add_done_callback(serving.discard)
+            task.add_done_callback(lambda _: slots.release())
         if serving:
             _, late = await asyncio.wait(serving, timeout=grace_seconds)
             for task in late:  # their messages' locks expire and they are delivered again
@@ -105,8 +106,9 @@ class SessionWorker:
         except SessionLockLost:
             log.warning("lost the lock of session %s", receiver.session_id)
         except Exception:
-            log.exception("session %s failed; its messages will be delivered again",
-                          receiver.session_id)
+            log.exception(
+                "session %s failed; its messages will be delivered again", receiver.session_id
+            )
         finally:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError, BusError):

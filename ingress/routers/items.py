@@ -39,9 +39,9 @@ async def create_item(
 async def list_items(
     container: Container, request: Request, caller: CallerDep, page: PageDep
 ) -> JSONResponse:
-    found = await fetch(lambda: caller.store.list(
-        collection_of(container), limit=page.limit, after=page.after
-    ))
+    found = await fetch(
+        lambda: caller.store.list(collection_of(container), limit=page.limit, after=page.after)
+    )
     return paged(request, [present_item(doc) for doc in found.items], found.next_cursor)
 
 

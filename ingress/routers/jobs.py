@@ -25,8 +25,9 @@ async def get_job(job_id: ResourceId, caller: CallerDep) -> JSONResponse:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Job '{job_id}' was not found.")
     job, _ = found
     headers = {} if job.status.terminal else {"Retry-After": "1"}
-    return JSONResponse(job.model_dump(mode="json", by_alias=True, exclude_none=True),
-                        headers=headers)
+    return JSONResponse(
+        job.model_dump(mode="json", by_alias=True, exclude_none=True), headers=headers
+    )
 
 
 @router.get("", summary="List the caller's jobs, newest first")
@@ -42,8 +43,11 @@ async def list_jobs(
         where["status"] = status.value
     if type is not None:
         where["type"] = type
-    found = await fetch(lambda: caller.store.list(JOBS, where=where, limit=page.limit,
-                                                  after=page.after))
-    items = [{k: v for k, v in doc.items() if not k.startswith("_") and v is not None}
-             for doc in found.items]
+    found = await fetch(
+        lambda: caller.store.list(JOBS, where=where, limit=page.limit, after=page.after)
+    )
+    items = [
+        {k: v for k, v in doc.items() if not k.startswith("_") and v is not None}
+        for doc in found.items
+    ]
     return paged(request, items, found.next_cursor)

@@ -78,10 +78,15 @@ async def list_messages(
     thread_id: ResourceId, request: Request, caller: CallerDep, page: PageDep
 ) -> JSONResponse:
     await _thread(caller, thread_id)
-    found = await fetch(lambda: caller.store.list(
-        "messages", where={"thread_id": thread_id}, newest_first=False,
-        limit=page.limit, after=page.after,
-    ))
+    found = await fetch(
+        lambda: caller.store.list(
+            "messages",
+            where={"thread_id": thread_id},
+            newest_first=False,
+            limit=page.limit,
+            after=page.after,
+        )
+    )
     return paged(request, [present(Message, doc) for doc in found.items], found.next_cursor)
 
 
@@ -102,9 +107,11 @@ async def list_runs(
     thread_id: ResourceId, request: Request, caller: CallerDep, page: PageDep
 ) -> JSONResponse:
     await _thread(caller, thread_id)
-    found = await fetch(lambda: caller.store.list(
-        "runs", where={"thread_id": thread_id}, limit=page.limit, after=page.after
-    ))
+    found = await fetch(
+        lambda: caller.store.list(
+            "runs", where={"thread_id": thread_id}, limit=page.limit, after=page.after
+        )
+    )
     return paged(request, [present(Run, doc) for doc in found.items], found.next_cursor)
 
 

@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from shared.ids import new_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$"
 

@@ -49,4 +49,3 @@ async def delete_agent(cmd: AgentDelete, ctx: HandlerContext) -> Outcome:
         await ctx.scope.engine.delete_agent(str(existing.get("engine_ref") or cmd.agent_id))
     await delete_once(store, AGENTS, cmd.agent_id, kind="Agent", command_id=ctx.command_id)
     return Outcome(result={"id": cmd.agent_id, "object": "assistant.deleted", "deleted": True})
-

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from shared.contracts.commands import ItemCreate, ItemDelete, ItemUpdate
-from shared.contracts.items import APPLIED_BY, collection_of, present_item
 from shared.contracts.errors import CommandFailed, ErrorCode, not_found
+from shared.contracts.items import APPLIED_BY, collection_of, present_item
 from shared.ids import derived_id
 from shared.ports.store import DocumentMissing, EtagMismatch
 from workers.context import HandlerContext, Outcome
 from workers.effects import delete_once
+
 
 def _stamped(metadata: Any, tenant_id: str) -> dict[str, Any]:
     """The item's metadata (validated as the client's) with the verified tenant."""

@@ -34,8 +34,11 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
     store, engine = ctx.scope.store, ctx.scope.engine
     thread = await require(store, THREADS, cmd.thread_id, "Thread")
     agent = Agent.model_validate(
-        {k: v for k, v in (await require(store, AGENTS, cmd.agent_id, "Agent")).items()
-         if not k.startswith("_")}
+        {
+            k: v
+            for k, v in (await require(store, AGENTS, cmd.agent_id, "Agent")).items()
+            if not k.startswith("_")
+        }
     )
     run = Run(
         id=derived_id("run", ctx.command_id),
@@ -60,13 +63,17 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
             cmd.instructions,
         )
         current = current.model_copy(
-            update={"status": RunStatus.IN_PROGRESS, "started_at": ctx.created_at,
-                    "engine_ref": engine_ref}
+            update={
+                "status": RunStatus.IN_PROGRESS,
+                "started_at": ctx.created_at,
+                "engine_ref": engine_ref,
+            }
         )
         await store.replace(RUNS, _doc(current))
     await _schedule_poll(ctx, current, attempt=0)
-    return Outcome(status=JobStatus.RUNNING, result=present(Run, _doc(current)),
-                   location=_location(current))
+    return Outcome(
+        status=JobStatus.RUNNING, result=present(Run, _doc(current)), location=_location(current)
+    )
 
 
 async def _schedule_poll(ctx: HandlerContext, run: Run, *, attempt: int) -> None:
@@ -112,8 +119,12 @@ async def poll_run(cmd: RunPoll, ctx: HandlerContext) -> Outcome:
     if state.status is RunStatus.COMPLETED and state.output_text is not None:
         await _add_answer(ctx, run, state)
     run = run.model_copy(
-        update={"status": state.status, "completed_at": now, "usage": state.usage,
-                "last_error": state.last_error}
+        update={
+            "status": state.status,
+            "completed_at": now,
+            "usage": state.usage,
+            "last_error": state.last_error,
+        }
     )
     await store.replace(RUNS, _doc(run))
     return _finished(run, cmd.job_id)
@@ -125,7 +136,9 @@ async def _add_answer(ctx: HandlerContext, run: Run, state: RunState) -> None:
     if thread is None:
         return
     await ctx.scope.engine.add_message(
-        str(thread.get("engine_ref") or run.thread_id), message_id, "assistant",
+        str(thread.get("engine_ref") or run.thread_id),
+        message_id,
+        "assistant",
         state.output_text or "",
     )
     message = text_message(

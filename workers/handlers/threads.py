@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from shared.contracts.commands import MessageCreate, ThreadCreate, ThreadDelete
 from shared.contracts.metadata import stamped
 from shared.contracts.resources import Message, MessageContent, TextContent, Thread, present
@@ -50,7 +52,7 @@ def text_message(
     *,
     message_id: str,
     thread_id: str,
-    role: str,
+    role: Literal["user", "assistant"],
     text: str,
     created_at: int,
     tenant_id: str,
@@ -64,7 +66,7 @@ def text_message(
         id=message_id,
         created_at=created_at,
         thread_id=thread_id,
-        role=role,  # type: ignore[arg-type]
+        role=role,
         content=[MessageContent(text=TextContent(value=text, annotations=annotations or []))],
         metadata=stamped(metadata or {}, tenant_id),
         assistant_id=assistant_id,

@@ -91,7 +91,8 @@ class LocalTenantEngine:
         definition = json.dumps(asdict(agent))
         await self._db.write(
             lambda c: c.execute(
-                "INSERT INTO agents VALUES (?,?,?) ON CONFLICT DO UPDATE SET definition=excluded.definition",
+                "INSERT INTO agents VALUES (?,?,?) "
+                "ON CONFLICT DO UPDATE SET definition=excluded.definition",
                 (self._tenant, agent.agent_id, definition),
             )
         )
