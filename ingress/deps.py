@@ -21,8 +21,8 @@ ADMIN_ROLE = "tenantry.admin"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tenantry"'}
 
 
-def get_services(request: Request) -> Services:
-    """The process's services, built once by the app's lifespan."""
+async def get_services(request: Request) -> Services:
+    """The process's services, built once by the app's lifespan (async: no thread hop)."""
     services: Services = request.app.state.services
     return services
 

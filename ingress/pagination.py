@@ -19,7 +19,7 @@ class PageRequest:
     after: str | None
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     after: Annotated[str | None, Query(max_length=256, pattern=r"^[A-Za-z0-9_\-]+$")] = None,
 ) -> PageRequest:

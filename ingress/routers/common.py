@@ -11,7 +11,7 @@ from ingress.submit import Submitter
 ResourceId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.]+$")]
 
 
-def get_submitter(request: Request) -> Submitter:
+async def get_submitter(request: Request) -> Submitter:
     """The app's command submitter."""
     submitter: Submitter = request.app.state.submitter
     return submitter

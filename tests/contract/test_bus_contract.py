@@ -1,8 +1,8 @@
 """The bus contract: Service Bus semantics that every `Bus` adapter keeps.
 
-Each test runs against every adapter in `ADAPTERS` through a `BusHarness`, which also says how
-to move the bus's time (a clock that can jump locally; a real wait against Service Bus) and how a child
-process builds a client on the same namespace.
+Each test runs against every adapter in `ADAPTERS` through a `BusHarness`, which also says
+how to move the bus's time (a clock that jumps locally; a real wait against Service Bus) and
+how a child process builds a client on the same namespace.
 """
 
 from __future__ import annotations
@@ -233,12 +233,14 @@ async def test_only_one_of_two_processes_competing_for_a_session_gets_it(
     await harness.bus.send(harness.queue, [message("contested")])
     start_at = str(time.time() + 2.0)
     body = """
-        await asyncio.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+        start_at = float(sys.argv[1])
+        await asyncio.sleep(max(0.0, start_at - time.time()))
         try:
             receiver = await bus.accept_next_session(QUEUE)
             print("got", receiver.session_id)
         except NoSessionAvailable:
             print("none")
+        await asyncio.sleep(max(0.0, start_at + 1.0 - time.time()))  # hold until both tried
         await bus.close()
     """
 
@@ -322,6 +324,20 @@ async def test_closing_a_receiver_makes_its_unsettled_messages_deliverable_again
     redelivered = await again.receive(2)
 
     assert [(m.message_id, m.delivery_count) for m in redelivered] == [("m1", 2), ("m2", 2)]
+
+
+async def test_closing_the_bus_releases_the_sessions_of_its_receivers(
+    harness: BusHarness,
+) -> None:
+    await harness.bus.send(harness.queue, [message("t1", "m1")])
+    other = harness.open_bus()
+    receiver = await other.accept_session(harness.queue, "t1")
+    await receiver.receive()
+    await other.close()
+
+    again = await harness.bus.accept_next_session(harness.queue)
+
+    assert [(m.message_id, m.delivery_count) for m in await again.receive()] == [("m1", 2)]
 
 
 # --- settling ------------------------------------------------------------------------------

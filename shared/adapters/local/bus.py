@@ -14,6 +14,7 @@ The SQL lives in `bus_engine` (transactions) and `bus_schema` (tables and statem
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import re
@@ -65,6 +66,8 @@ class SqliteBus:
             path, lock_duration_seconds, duplicate_window_seconds, max_delivery_count, clock
         )
         self._worker = _Worker()
+        self._held: set[SessionLock] = set()
+        """Locks of this bus's open receivers, released when the bus closes."""
 
     async def send(self, queue: str, messages: list[OutgoingMessage]) -> None:
         """Durably enqueue all of `messages` or none; duplicates within the window are dropped."""
@@ -83,8 +86,7 @@ class SqliteBus:
         while True:
             accepted = await self._worker.run(self._engine.accept_next, queue)
             if accepted is not None:
-                lock, locked_until = accepted
-                return SqliteSessionReceiver(self._engine, self._worker, lock, locked_until)
+                return self._receiver(*accepted)
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise NoSessionAvailable(f"no session of {queue!r} is free with messages")
@@ -98,14 +100,19 @@ class SqliteBus:
         accepted = await self._worker.run(self._engine.accept_named, queue, session_id)
         if accepted is None:
             raise NoSessionAvailable(f"session {session_id!r} of {queue!r} is locked")
-        lock, locked_until = accepted
-        return SqliteSessionReceiver(self._engine, self._worker, lock, locked_until)
+        return self._receiver(*accepted)
+
+    def _receiver(self, lock: SessionLock, locked_until: float) -> SqliteSessionReceiver:
+        self._held.add(lock)
+        return SqliteSessionReceiver(self._engine, self._worker, lock, locked_until, self._held)
 
     async def peek_dead_letters(
         self, queue: str, *, max_count: int = 100, from_sequence_number: int = 0
     ) -> list[DeadLetter]:
         """Dead letters of a queue in sequence order, without locking them."""
         _check_queue(queue)
+        if max_count < 1:
+            raise ValueError("max_count must be at least 1")
         return await self._worker.run(
             self._engine.peek_dead_letters, queue, max_count, from_sequence_number
         )
@@ -115,7 +122,17 @@ class SqliteBus:
         await self._worker.run(self._engine.ping)
 
     async def close(self) -> None:
-        """Close the connection and stop the worker thread; later calls raise `BusUnavailable`."""
+        """Release the open receivers' session locks, close the connection and stop the thread.
+
+        Later calls raise `BusUnavailable`.
+        """
+        if self._worker.closed:
+            return
+        held = list(self._held)
+        self._held.clear()
+        with contextlib.suppress(BusUnavailable):
+            for lock in held:
+                await self._worker.run(self._engine.release, lock)
         await self._worker.close(self._engine.close)
 
 
@@ -123,13 +140,18 @@ class SqliteSessionReceiver:
     """One accepted session of a `SqliteBus`: receive in order, settle under the session lock."""
 
     def __init__(
-        self, engine: BusEngine, worker: _Worker, lock: SessionLock, locked_until: float
+        self,
+        engine: BusEngine,
+        worker: _Worker,
+        lock: SessionLock,
+        locked_until: float,
+        held: set[SessionLock],
     ) -> None:
         self._engine = engine
         self._worker = worker
         self._lock = lock
         self._locked_until = locked_until
-        self._closed = False
+        self._held = held
 
     @property
     def session_id(self) -> str:
@@ -178,9 +200,9 @@ class SqliteSessionReceiver:
 
     async def close(self) -> None:
         """Release the session lock; unsettled messages become deliverable again."""
-        if self._closed or self._worker.closed:
+        if self._lock not in self._held or self._worker.closed:
             return
-        self._closed = True
+        self._held.discard(self._lock)
         await self._worker.run(self._engine.release, self._lock)
 
 

@@ -77,6 +77,7 @@ class BusEngine:
             raise
 
     def send(self, queue: str, rows: list[dict[str, Any]]) -> None:
+        """Insert the rows not seen within the duplicate window, all in one transaction."""
         with self._transaction() as (conn, now):
             window_start = now - self._duplicate_window
             for row in rows:
@@ -88,6 +89,7 @@ class BusEngine:
                 self._seen_forgotten_at = now
 
     def accept_next(self, queue: str) -> tuple[SessionLock, float] | None:
+        """Lock the least recently accepted free session with deliverable messages, if any."""
         self._bury_expired(queue)
         probe = {"queue": queue, "now": self._clock()}
         if self._conn.execute(sql.NEXT_FREE_SESSION, probe).fetchone() is None:
@@ -97,6 +99,7 @@ class BusEngine:
             return None if row is None else self._lock_session(conn, now, queue, row[0])
 
     def accept_named(self, queue: str, session_id: str) -> tuple[SessionLock, float] | None:
+        """Lock the named session (creating it) unless another receiver holds it."""
         with self._transaction() as (conn, now):
             conn.execute(sql.ENSURE_SESSION, {"queue": queue, "session_id": session_id})
             return self._lock_session(conn, now, queue, session_id)
@@ -113,6 +116,7 @@ class BusEngine:
         return lock, locked_until
 
     def renew(self, lock: SessionLock) -> float:
+        """Extend a live session lock; its new expiry."""
         now = self._clock()
         locked_until = now + self._lock_duration
         params = lock.params(now) | {"locked_until": locked_until}
@@ -121,11 +125,13 @@ class BusEngine:
         return locked_until
 
     def release(self, lock: SessionLock) -> None:
+        """Unlock the session and its delivered messages, unless the lock was taken since."""
         with self._transaction() as (conn, now):
             if conn.execute(sql.UNLOCK_SESSION, lock.params(now)).rowcount:
                 conn.execute(sql.RELEASE_MESSAGE_LOCKS, lock.params(now))
 
     def receive(self, lock: SessionLock, max_messages: int) -> list[ReceivedMessage]:
+        """Deliver up to `max_messages` messages of the session in sequence order."""
         with self._transaction() as (conn, now):
             self._check_lock(conn, lock, now)
             delivered: list[ReceivedMessage] = []
@@ -141,6 +147,7 @@ class BusEngine:
     def receive_deferred(
         self, lock: SessionLock, sequence_numbers: list[int]
     ) -> list[ReceivedMessage]:
+        """Deliver the named deferred messages of the session that are not already held."""
         with self._transaction() as (conn, now):
             self._check_lock(conn, lock, now)
             params = lock.params(now) | {"sequence_numbers": json.dumps(sequence_numbers)}
@@ -178,6 +185,7 @@ class BusEngine:
         return delivered
 
     def settle(self, lock: SessionLock, message: ReceivedMessage, statement: str) -> None:
+        """Complete, abandon or defer a held message with its settle statement."""
         now = self._clock()
         params = _held(lock, message, now)
         if not self._conn.execute(statement, params).rowcount:
@@ -186,6 +194,7 @@ class BusEngine:
     def dead_letter(
         self, lock: SessionLock, message: ReceivedMessage, reason: str, description: str
     ) -> None:
+        """Move a held message to the dead letters with a reason."""
         with self._transaction() as (conn, now):
             if not self._bury(
                 conn, now, sql.TAKE_HELD, _held(lock, message, now), reason, description
@@ -193,14 +202,17 @@ class BusEngine:
                 self._explain_unsettled(conn, lock, now)
 
     def peek_dead_letters(self, queue: str, max_count: int, from_seq: int) -> list[DeadLetter]:
+        """The dead letters of a queue from a sequence number on, expired messages included."""
         self._bury_expired(queue)
         params = {"queue": queue, "from_seq": from_seq, "limit": max_count}
         return [_dead_letter(row) for row in self._conn.execute(sql.PEEK_DEAD_LETTERS, params)]
 
     def ping(self) -> None:
+        """Read from the file (opening it and creating the schema first if needed)."""
         self._conn.execute("SELECT count(*) FROM sessions").fetchone()
 
     def close(self) -> None:
+        """Close the connection."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
@@ -282,4 +294,5 @@ def _dead_letter(row: tuple[Any, ...]) -> DeadLetter:
 
 
 def to_datetime(timestamp: float) -> datetime:
+    """A clock reading as a timezone-aware UTC datetime."""
     return datetime.fromtimestamp(timestamp, UTC)
