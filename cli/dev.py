@@ -15,6 +15,7 @@ DEFAULT_TENANTS = [
     {"id": "fabrikam", "name": "fabrikam", "display_name": "Fabrikam Inc."},
     {"id": "northwind", "name": "northwind", "display_name": "Northwind Traders"},
 ]
+REGISTRY_FILE = "tenants.json"
 SECRET_FILE = "dev-secret"  # noqa: S105 - a file name, not a secret
 
 
@@ -29,11 +30,18 @@ def dev_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def registry_path(data_dir: Path) -> Path:
+    """The registry file `tenantry tenants` manages when `TENANTS_FILE` names none."""
+    return data_dir / REGISTRY_FILE
+
+
 def embedded_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
     """The environment's settings, filled in with embedded defaults where it is silent.
 
     With no JWT key source configured, tokens are HS256 with a secret generated in the data
-    directory; with no tenant registry, the tenants are contoso, fabrikam and northwind.
+    directory; with no tenant registry, the tenants are those of `tenants.json` in the data
+    directory (`tenantry tenants add` writes it) or, until it exists, contoso, fabrikam and
+    northwind.
     """
     if data_dir is not None:
         overrides["data_dir"] = data_dir
@@ -45,5 +53,9 @@ def embedded_settings(data_dir: Path | None = None, **overrides: Any) -> Setting
         fill["jwt_algorithm"] = "HS256"
         fill["jwt_secret_key"] = dev_secret(settings.data_dir)
     if not settings.tenants and not settings.tenants_file:
-        fill["tenants"] = json.dumps(DEFAULT_TENANTS)
+        managed = registry_path(settings.data_dir)
+        if managed.exists():
+            fill["tenants_file"] = managed
+        else:
+            fill["tenants"] = json.dumps(DEFAULT_TENANTS)
     return load_settings(**overrides, **fill) if fill else settings

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli import audit, dlq, replay, tenants
 from cli.dev import embedded_settings
 
 app = typer.Typer(help="tenantry: a pooled multi-tenant agent service.", no_args_is_help=True)
@@ -110,6 +111,12 @@ def demo(
     from cli.demo import run_demo
 
     raise typer.Exit(run_demo(workers=workers))
+
+
+app.add_typer(dlq.app, name="dlq")
+app.add_typer(tenants.app, name="tenants")
+app.command("replay")(replay.replay)
+app.command("audit")(audit.audit)
 
 
 if __name__ == "__main__":

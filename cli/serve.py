@@ -8,6 +8,7 @@ import contextlib
 import uvicorn
 
 from ingress.app import create_app
+from shared.logs import configure_logging
 from shared.settings import Settings
 from workers.fleet import Fleet
 
@@ -22,6 +23,7 @@ async def _supervise(fleet: Fleet) -> None:
 
 def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Run the ingress on host:port and `workers` worker processes until interrupted."""
+    configure_logging(json_lines=settings.log_format == "json", level=settings.log_level)
     fleet = Fleet(settings, workers)
     fleet.start()
     config = uvicorn.Config(

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from ingress import problems
 from ingress.auth import TokenVerifier
 from ingress.middleware import BodyLimit, RequestContext
-from ingress.routers import agents, health, items, jobs, threads
+from ingress.routers import admin, agents, files, health, items, jobs, search, threads, webhooks
 from ingress.submit import Submitter
+from ingress.tracing import TraceRequests
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings
 
@@ -46,6 +47,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     problems.install(app)
     for module in (health, jobs, threads, agents, items):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for module in (files, search, webhooks, admin):
+        app.include_router(module.router)
+    upload_limit = settings.files_max_bytes + files.MULTIPART_OVERHEAD_BYTES
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, path_limits={"/files": upload_limit}
+    )
+    app.add_middleware(TraceRequests)
     app.add_middleware(RequestContext)
     return app

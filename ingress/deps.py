@@ -10,7 +10,9 @@ from fastapi import Depends, Request
 
 from ingress.auth import AuthError, Principal, TokenVerifier
 from ingress.problems import Problem
+from shared import boundary, logs
 from shared.bootstrap import Services
+from shared.boundary import Violation
 from shared.contracts.errors import ErrorCode
 from shared.ports.store import TenantStore
 from shared.tenancy import Tenant
@@ -71,14 +73,28 @@ async def get_caller(
     """The caller's tenant from the registry; a tenant the registry does not know is a 401."""
     tenant = services.registry.get(principal.tenant_id)
     if tenant is None:
-        log.warning("token for an unknown tenant refused", extra={"subject": principal.subject})
+        boundary.report(
+            services.telemetry,
+            Violation.UNKNOWN_TENANT_TOKEN,
+            tenant_id="",
+            target_tenant_id=principal.tenant_id,
+            subject=principal.subject,
+        )
         raise _unauthorized("unknown tenant")
-    if "tenantid" in {key.lower() for key in request.query_params}:
+    named = [v for k, v in request.query_params.multi_items() if k.lower() == "tenantid"]
+    if named:
+        boundary.report(
+            services.telemetry,
+            Violation.TENANT_OVERRIDE,
+            tenant_id=tenant.id,
+            target_tenant_id=named[0],
+        )
         raise Problem.of(
             ErrorCode.TENANT_OVERRIDE,
             "The tenant comes from your token; a request cannot name one.",
         )
     request.state.tenant_id = tenant.id
+    logs.bind(tenant_id=tenant.id)  # the request's log context; TraceRequests restores it
     return Caller(principal=principal, tenant=tenant, store=services.store.for_tenant(tenant.id))
 
 

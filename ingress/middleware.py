@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,20 +52,34 @@ class RequestContext:
 
 
 class BodyLimit:
-    """Refuse request bodies over `max_bytes` with 413, by header or while streaming."""
+    """Refuse request bodies over `max_bytes` with 413, by header or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `path_limits` gives some paths (and everything under them) a limit of their own, such as
+    `/files`, whose uploads are far larger than any JSON command.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    def limit_for(self, path: str) -> int:
+        """The limit of the most specific configured path that `path` is or is under."""
+        for prefix in sorted(self.path_limits, key=len, reverse=True):
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return self.path_limits[prefix]
+        return self.max_bytes
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         request_id = scope.get("state", {}).get("request_id")
         body = json.dumps(
             {
                 "type": "https://tenantry.dev/problems/PayloadTooLarge",
                 "title": "Content Too Large",
                 "status": 413,
-                "detail": f"The request body is over the limit of {self.max_bytes} bytes.",
+                "detail": f"The request body is over the limit of {limit} bytes.",
                 "instance": scope["path"],
                 "code": "PayloadTooLarge",
                 "requestId": request_id,
@@ -87,9 +102,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, send, limit)
             return
         seen = 0
 
@@ -98,9 +114,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise HTTPException(
-                        413, f"The request body is over the limit of {self.max_bytes} bytes."
+                        413, f"The request body is over the limit of {limit} bytes."
                     )
             return message
 

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ingress.overrides import report_body_override
 from shared.contracts.errors import STATUS_OF, ErrorCode
 
 log = logging.getLogger("tenantry.ingress")
@@ -122,7 +123,10 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(request, _validation_problem(exc))
+        problem = _validation_problem(exc)
+        if problem.code == ErrorCode.TENANT_OVERRIDE.value:
+            report_body_override(request, exc.errors())
+        return problem_response(request, problem)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -28,6 +28,7 @@ from shared.jobs import load, new_job, record_accepted
 from shared.messages import to_message
 from shared.ports.bus import BusError, MessageTooLarge
 from shared.queues import COMMANDS, session_for
+from shared.tracing import producing
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 RETRY_AFTER_SECONDS = "1"
@@ -83,10 +84,14 @@ class Submitter:
         command: Command,
         *,
         order_key: str | None = None,
+        fingerprint: dict[str, Any] | None = None,
     ) -> Response:
         """Enqueue `command` for the caller's tenant; 202 with the job, or the result if waited.
 
         `order_key` (a thread id) keeps commands on one thread in one lane, so they stay in order.
+        `fingerprint` replaces the command as what an `Idempotency-Key` is compared on, for a
+        command holding ids the ingress generated (an upload's file id): the same bytes and name
+        sent again are the same request.
         """
         settings = self._services.settings
         data: dict[str, Any] = command.model_dump(mode="json")
@@ -98,7 +103,9 @@ class Submitter:
             reservation = await idempotency.reserve(
                 caller.store,
                 idempotency.check_key(key),
-                idempotency.request_hash(command_type, data),
+                idempotency.request_hash(
+                    command_type, data if fingerprint is None else fingerprint
+                ),
                 job_id,
                 now,
                 timedelta(hours=settings.idempotency_retention_hours),
@@ -133,32 +140,44 @@ class Submitter:
         reservation: idempotency.Reservation | None,
     ) -> Job:
         settings = self._services.settings
-        traceparent = request.headers.get("traceparent")
-        envelope = Envelope(
-            command_id=job_id,
-            type=command_type,
+        given = request.headers.get("traceparent")
+        with producing(
+            self._services.telemetry,
+            COMMANDS,
             tenant_id=caller.tenant_id,
-            subject=caller.principal.subject,
-            data=data,
-            traceparent=traceparent if traceparent and TRACEPARENT.match(traceparent) else None,
-            idempotency_key=key,
-            session_id=session_for(caller.tenant_id, lanes=caller.tenant.lanes, key=order_key),
-        )
-        message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
-        try:
-            await self._services.bus.send(COMMANDS, [message])
-        except MessageTooLarge as exc:
-            if reservation is not None:
-                await idempotency.release(caller.store, reservation)
-            raise Problem.of(
-                ErrorCode.TOO_LARGE, "The command is over the bus's message size limit."
-            ) from exc
-        except BusError as exc:
-            if reservation is not None:
-                await idempotency.release(caller.store, reservation)
-            raise Problem.of(
-                ErrorCode.UNAVAILABLE,
-                "The service cannot accept commands right now; try again shortly.",
-                headers={"Retry-After": "5"},
-            ) from exc
-        return await record_accepted(caller.store, new_job(job_id, command_type, envelope.time))
+            job_id=job_id,
+            command_type=command_type,
+            traceparent=given if given and TRACEPARENT.match(given) else None,
+        ) as traceparent:
+            envelope = Envelope(
+                command_id=job_id,
+                type=command_type,
+                tenant_id=caller.tenant_id,
+                subject=caller.principal.subject,
+                data=data,
+                traceparent=traceparent,
+                idempotency_key=key,
+                session_id=session_for(caller.tenant_id, lanes=caller.tenant.lanes, key=order_key),
+            )
+            message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
+            try:
+                await self._services.bus.send(COMMANDS, [message])
+            except MessageTooLarge as exc:
+                if reservation is not None:
+                    await idempotency.release(caller.store, reservation)
+                raise Problem.of(
+                    ErrorCode.TOO_LARGE, "The command is over the bus's message size limit."
+                ) from exc
+            except BusError as exc:
+                if reservation is not None:
+                    await idempotency.release(caller.store, reservation)
+                raise Problem.of(
+                    ErrorCode.UNAVAILABLE,
+                    "The service cannot accept commands right now; try again shortly.",
+                    headers={"Retry-After": "5"},
+                ) from exc
+        job = new_job(job_id, command_type, envelope.time)
+        accepted = await record_accepted(caller.store, job, envelope)
+        if self._services.telemetry.enabled:
+            self._services.telemetry.metrics.job_accepted(caller.tenant_id, command_type)
+        return accepted

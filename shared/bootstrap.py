@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from shared.ports.blobs import BlobStore
 from shared.ports.bus import Bus
 from shared.ports.engine import AgentEngine
+from shared.ports.search import Embedder, SearchIndex
+from shared.ports.secrets import SecretStore
 from shared.ports.store import Store
 from shared.settings import Settings
+from shared.ssrf import Resolver, system_resolver
+from shared.telemetry import Telemetry
+from shared.telemetry_setup import configure_telemetry
 from shared.tenancy import TenantRegistry, TenantScope
+
+if TYPE_CHECKING:
+    from shared.adapters.azure.wiring import AzureAdapters
 
 
 class ConfigurationError(Exception):
@@ -40,7 +50,18 @@ class Services:
     bus: Bus
     store: Store
     engine: AgentEngine
+    secrets: SecretStore
+    blobs: BlobStore
+    search: SearchIndex
+    embedder: Embedder | None = None
+    """Vectors for vector and hybrid search (`EMBEDDER`); None refuses those modes."""
     clock: Callable[[], float] = field(default=time.time)
+    resolver: Resolver = field(default=system_resolver)
+    """How webhook hosts are resolved before the SSRF guard checks them."""
+    telemetry: Telemetry = field(default_factory=Telemetry.disabled)
+    """What the ingress and pipeline hooks record with (`configure_telemetry` makes one)."""
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Closed last: what the adapters share (the Azure tenant credentials)."""
 
     def scope(self, tenant_id: str) -> TenantScope:
         """Clients bound to one tenant of the registry (KeyError for any other id)."""
@@ -51,6 +72,9 @@ class Services:
             tenant=tenant,
             store=self.store.for_tenant(tenant.id),
             engine=self.engine.for_tenant(tenant.id),
+            secrets=self.secrets.for_tenant(tenant.id),
+            blobs=self.blobs.for_tenant(tenant.id),
+            search=self.search.for_tenant(tenant.id),
         )
 
     async def close(self) -> None:
@@ -58,9 +82,40 @@ class Services:
         await self.bus.close()
         await self.store.close()
         await self.engine.close()
+        await self.secrets.close()
+        await self.blobs.close()
+        await self.search.close()
+        if self.embedder is not None:
+            await self.embedder.close()
+        for close in self.closers:
+            await close()
 
 
-def _bus(settings: Settings) -> Bus:
+def _azure(settings: Settings, registry: TenantRegistry) -> AzureAdapters | None:
+    """The Azure adapters' builder if an adapter setting says `azure`; refuses missing settings."""
+    from shared.adapters.azure.requirements import chosen, missing_settings
+
+    if not chosen(settings):
+        return None
+    missing = missing_settings(settings, registry)
+    if missing:
+        raise ConfigurationError("the Azure adapters cannot start: " + "; ".join(missing))
+    try:
+        from shared.adapters.azure.wiring import AzureAdapters
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the Azure adapters need the azure extra (pip install 'tenantry[azure]'): {exc}"
+        ) from exc
+    return AzureAdapters(settings, registry)
+
+
+def _chosen_azure(azure: AzureAdapters | None) -> AzureAdapters:
+    if azure is None:  # _azure returns a builder whenever an adapter setting says azure
+        raise ConfigurationError("an Azure adapter was chosen but not built")
+    return azure
+
+
+def _bus(settings: Settings, clock: Callable[[], float], azure: AzureAdapters | None) -> Bus:
     if settings.bus_adapter == "local":
         from shared.adapters.local.bus import SqliteBus
 
@@ -69,34 +124,95 @@ def _bus(settings: Settings) -> Bus:
             lock_duration_seconds=settings.bus_lock_duration_seconds,
             duplicate_window_seconds=settings.bus_duplicate_window_seconds,
             max_delivery_count=settings.bus_max_delivery_count,
+            clock=clock,
         )
-    raise ConfigurationError("BUS_ADAPTER=azure needs the Azure adapters (not installed yet)")
+    return _chosen_azure(azure).bus()
 
 
-def _store(settings: Settings) -> Store:
+def _store(settings: Settings, azure: AzureAdapters | None) -> Store:
     if settings.store_adapter == "local":
         from shared.adapters.local.store import SqliteStore
 
         return SqliteStore(settings.store_path)
-    raise ConfigurationError("STORE_ADAPTER=azure needs the Azure adapters (not installed yet)")
+    return _chosen_azure(azure).store()
 
 
-def _engine(settings: Settings) -> AgentEngine:
+def _engine(settings: Settings, azure: AzureAdapters | None) -> AgentEngine:
     if settings.engine_adapter == "local":
         from shared.adapters.local.engine import LocalEngine
 
         return LocalEngine(
             settings.engine_path, latency_seconds=settings.local_engine_latency_seconds
         )
-    raise ConfigurationError("ENGINE_ADAPTER=azure needs the Azure adapters (not installed yet)")
+    return _chosen_azure(azure).engine()
 
 
-def bootstrap(settings: Settings) -> Services:
-    """Build the adapters the settings choose; nothing connects until first used."""
+def _secrets(settings: Settings, azure: AzureAdapters | None) -> SecretStore:
+    if settings.secrets_adapter == "local":
+        from shared.adapters.local.secrets import LocalSecretStore
+
+        return LocalSecretStore(settings.secrets_path)
+    return _chosen_azure(azure).secrets()
+
+
+def _blobs(settings: Settings, azure: AzureAdapters | None) -> BlobStore:
+    if settings.blob_adapter == "local":
+        from shared.adapters.local.blobs import LocalBlobStore
+
+        return LocalBlobStore(settings.blobs_path)
+    return _chosen_azure(azure).blobs()
+
+
+def _embedder(settings: Settings) -> Embedder | None:
+    if settings.embedder == "none":
+        return None
+    if settings.embedder == "local":
+        from shared.adapters.local.embedder import LocalEmbedder, LocalModelMissing, installed_model
+
+        try:
+            return LocalEmbedder(installed_model(), threads=settings.local_embedder_threads)
+        except LocalModelMissing as exc:
+            raise ConfigurationError(str(exc)) from exc
+    from shared.adapters.azure.embedder import azure_embedder
+
+    try:
+        return azure_embedder(settings)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def _search(
+    settings: Settings, embedder: Embedder | None, azure: AzureAdapters | None
+) -> SearchIndex:
+    if settings.search_adapter == "local":
+        from shared.adapters.local.search import SqliteSearchIndex
+
+        return SqliteSearchIndex(settings.search_path, embedder=embedder)
+    return _chosen_azure(azure).search(embedder)
+
+
+def bootstrap(settings: Settings, *, clock: Callable[[], float] = time.time) -> Services:
+    """Build the adapters the settings choose; nothing connects until first used.
+
+    Telemetry is switched on here, once per process, if the OpenTelemetry or Application
+    Insights settings ask for it (`OTEL_SERVICE_NAME` names the process; see `telemetry_setup`).
+
+    `clock` is the time of every adapter that keeps time (tests move it to run schedules fast).
+    """
+    registry = load_registry(settings)
+    azure = _azure(settings, registry)
+    embedder = _embedder(settings)
     return Services(
         settings=settings,
-        registry=load_registry(settings),
-        bus=_bus(settings),
-        store=_store(settings),
-        engine=_engine(settings),
+        registry=registry,
+        bus=_bus(settings, clock, azure),
+        store=_store(settings, azure),
+        engine=_engine(settings, azure),
+        secrets=_secrets(settings, azure),
+        blobs=_blobs(settings, azure),
+        search=_search(settings, embedder, azure),
+        closers=[azure.close] if azure is not None else [],
+        embedder=embedder,
+        clock=clock,
+        telemetry=configure_telemetry(settings, service_name="tenantry"),
     )

@@ -1,14 +1,32 @@
-"""Job records: the status monitor of every command, kept in the tenant's partition."""
+"""Job records: the status monitor of every command, kept in the tenant's partition.
+
+A job document is also the command's entry in the tenant's journal: it keeps the accepted
+envelope in a bookkeeping field (`_envelope`, never shown to clients), so replaying a tenant's
+commands needs no second write per command.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from shared.contracts.envelope import Envelope
+from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import Job, JobError, JobStatus, without_store_fields
 from shared.ports.store import ETAG, EtagMismatch, TenantStore
 
 JOBS = "jobs"
+JOURNAL_FIELD = "_envelope"
+
+
+def is_final(job: Job) -> bool:
+    """Whether the job's command took its effect for good: ended, and not dead-lettered.
+
+    A dead-lettered command's job is `Failed` with `DeadLettered` for clients, but the ledger
+    lets a replay of that command run again and take the job forward.
+    """
+    dead_lettered = job.error is not None and job.error.code == ErrorCode.DEAD_LETTERED
+    return job.status.terminal and not dead_lettered
 
 
 def new_job(job_id: str, command_type: str, at: datetime) -> Job:
@@ -22,13 +40,23 @@ def new_job(job_id: str, command_type: str, at: datetime) -> Job:
     )
 
 
-def _to_doc(job: Job) -> dict[str, Any]:
-    return job.model_dump(mode="json", by_alias=True)
+def _to_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
+    doc = job.model_dump(mode="json", by_alias=True)
+    if envelope is not None:
+        doc[JOURNAL_FIELD] = envelope.model_dump(mode="json", by_alias=True)
+    return doc
 
 
-async def record_accepted(store: TenantStore, job: Job) -> Job:
-    """Record a new job unless a worker already recorded its progress; the job as stored."""
-    stored, _ = await store.create_if_absent(JOBS, _to_doc(job))
+def journaled(doc: dict[str, Any]) -> Envelope | None:
+    """The envelope a job document keeps, if it keeps one."""
+    raw = doc.get(JOURNAL_FIELD)
+    return None if raw is None else Envelope.model_validate(raw)
+
+
+async def record_accepted(store: TenantStore, job: Job, envelope: Envelope) -> Job:
+    """Record a new job and journal its envelope, unless a worker already recorded the job
+    (the worker journals the envelope then); the job as stored."""
+    stored, _ = await store.create_if_absent(JOBS, _to_doc(job, envelope))
     return Job.model_validate(without_store_fields(stored))
 
 
@@ -51,30 +79,35 @@ async def transition(
     result: dict[str, Any] | None = None,
     location: str | None = None,
     error: JobError | None = None,
+    envelope: Envelope | None = None,
 ) -> Job:
-    """Move a job forward; a job that already ended is never changed again."""
+    """Move a job forward; a job whose command took effect (`is_final`) is never changed again.
+
+    `envelope` is journaled if the job is new; bookkeeping fields of a stored job are kept.
+    """
     for _ in range(5):
-        current = await load(store, job_id)
-        if current is not None and current[0].status.terminal:
-            return current[0]
-        base = current[0] if current else None
+        stored = await store.get(JOBS, job_id)
+        current = None if stored is None else Job.model_validate(without_store_fields(stored))
+        if current is not None and is_final(current):
+            return current
         job = Job(
             id=job_id,
-            type=base.type if base else command_type,
+            type=current.type if current else command_type,
             status=status,
-            created_date_time=base.created_date_time if base else created,
+            created_date_time=current.created_date_time if current else created,
             last_updated_date_time=at,
-            resource_location=location or (base.resource_location if base else None),
-            result=result if result is not None else (base.result if base else None),
+            resource_location=location or (current.resource_location if current else None),
+            result=result if result is not None else (current.result if current else None),
             error=error,
         )
-        if current is None:
-            _, is_new = await store.create_if_absent(JOBS, _to_doc(job))
+        if stored is None:
+            _, is_new = await store.create_if_absent(JOBS, _to_doc(job, envelope))
             if is_new:
                 return job
             continue
+        kept = {k: v for k, v in stored.items() if k.startswith("_") and k != ETAG}
         try:
-            await store.replace(JOBS, _to_doc(job), if_match=current[1])
+            await store.replace(JOBS, _to_doc(job) | kept, if_match=str(stored[ETAG]))
         except EtagMismatch:
             continue
         return job

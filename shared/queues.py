@@ -8,7 +8,7 @@ COMMANDS = "commands"
 """Tenant commands, sessions keyed by tenant (or `tenant:lane`)."""
 
 WEBHOOKS = "webhooks"
-"""Webhook deliveries, sessions keyed by tenant."""
+"""Webhook deliveries, sessions keyed by `tenant:endpoint`: a failing endpoint holds up no other."""
 
 
 def session_for(tenant_id: str, *, lanes: int = 1, key: str | None = None) -> str:
@@ -20,6 +20,11 @@ def session_for(tenant_id: str, *, lanes: int = 1, key: str | None = None) -> st
     if lanes <= 1 or key is None:
         return tenant_id
     return f"{tenant_id}:{zlib.crc32(key.encode()) % lanes}"
+
+
+def endpoint_session(tenant_id: str, endpoint_id: str) -> str:
+    """The session of one webhook endpoint's deliveries."""
+    return f"{tenant_id}:{endpoint_id}"
 
 
 def tenant_of_session(session_id: str) -> str:

@@ -36,6 +36,40 @@ class Settings(BaseSettings):
     bus_adapter: Literal["local", "azure"] = "local"
     store_adapter: Literal["local", "azure"] = "local"
     engine_adapter: Literal["local", "azure"] = "local"
+    blob_adapter: Literal["local", "azure"] = "local"
+    search_adapter: Literal["local", "azure"] = "local"
+    secrets_adapter: Literal["local", "azure"] = "local"
+
+    # Azure (read only by the azure adapters; see .env.example and the README's Azure section)
+    credentials: Literal["default", "managed_identity"] = Field(
+        "default",
+        description="The shared identity: DefaultAzureCredential (development) or the "
+        "managed identity of the host (production).",
+    )
+    managed_identity_client_id: str | None = Field(
+        None, description="Client id of a user-assigned shared identity; unset: system-assigned."
+    )
+    azure_authority_host: str = "https://login.microsoftonline.com"
+    servicebus_namespace: str | None = Field(
+        None, description="Fully qualified, e.g. tenantry.servicebus.windows.net."
+    )
+    servicebus_connection_string: SecretStr | None = None
+    cosmos_endpoint: str | None = None
+    cosmos_key: SecretStr | None = None
+    cosmos_database: str = "tenantry"
+    blob_account_url: str | None = None
+    blob_account_key: SecretStr | None = Field(
+        None, description="Signs account-key SAS (Azurite, development); unset: user delegation."
+    )
+    blob_sas_minutes: int = Field(15, ge=1, le=24 * 60)
+    search_endpoint: str | None = None
+    search_api_key: SecretStr | None = None
+    search_index: str = "tenantry"
+    search_vector_dimensions: int = Field(1536, ge=2, le=4096)
+    keyvault_url: str | None = Field(None, description="The shared vault (tenant-prefixed names).")
+    secrets_cache_seconds: float = Field(300.0, ge=0)
+    foundry_project_endpoint: str | None = None
+    foundry_agent_prefix: str = Field("tenantry", description="Prefix of Foundry agent names.")
 
     # Bus behaviour (local bus; Service Bus takes these from the entity)
     bus_lock_duration_seconds: float = Field(30.0, gt=0)
@@ -47,6 +81,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     prefer_wait_max_seconds: int = Field(60, ge=0, le=60)
     idempotency_retention_hours: int = Field(24, ge=24)
+
+    # Observability (OTEL_* exporter settings are read as OpenTelemetry names them)
+    log_format: Literal["text", "json"] = Field("text", description="stderr: text or JSON lines.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    applicationinsights_connection_string: SecretStr | None = Field(
+        None, description="Set: traces, metrics and logs go to Application Insights."
+    )
 
     # Workers
     worker_processes: int = Field(2, ge=0)
@@ -60,6 +101,54 @@ class Settings(BaseSettings):
     run_timeout_seconds: float = Field(600.0, gt=0)
     local_engine_latency_seconds: float = Field(0.0, ge=0)
 
+    # Files and search (issue 3)
+    files_max_bytes: int = Field(
+        512 * 1024 * 1024, ge=1024, description="Largest file `POST /files` accepts (413 past it)."
+    )
+    files_staging_ttl_seconds: float = Field(
+        24 * 3600.0, gt=0, description="A staged upload no command has claimed by then is removed."
+    )
+    files_sweep_interval_seconds: float = Field(
+        600.0, gt=0, description="How often each worker process sweeps stale staged uploads."
+    )
+    files_max_extracted_chars: int = Field(
+        20_000_000, ge=1000, description="Text kept from one file for search; the rest is cut."
+    )
+    chunk_chars: int = Field(1200, ge=200, le=20_000, description="Target size of a file chunk.")
+    chunk_overlap_chars: int = Field(200, ge=0, le=5_000)
+    embedder: Literal["none", "local", "azure"] = Field(
+        "none", description="Vectors for vector and hybrid search; `none` refuses those modes."
+    )
+    local_embedder_threads: int = Field(0, ge=0, description="onnxruntime threads (0: its own).")
+    azure_openai_endpoint: str | None = Field(
+        None, description="https://<resource>.openai.azure.com (or a Foundry resource endpoint)."
+    )
+    azure_openai_api_key: SecretStr | None = Field(None, description="Unset: Entra ID tokens.")
+    azure_openai_embedding_deployment: str | None = None
+    azure_openai_api_version: str = "2024-10-21"
+    embedding_dimensions: int | None = Field(
+        None, ge=2, le=4096, description="Ask the model for this many dimensions (3rd gen)."
+    )
+    retrieval_top: int = Field(5, ge=1, le=50, description="Passages a file_search run is given.")
+
+    # Webhooks (API.md, "Webhooks")
+    webhook_allow_hosts: str = Field(
+        "", description="Comma-separated hosts or CIDRs a webhook may target although private."
+    )
+    webhook_require_https: bool = Field(True, description="Refuse plain http targets.")
+    webhook_timeout_seconds: float = Field(15.0, gt=0, le=60)
+    webhook_retry_schedule_seconds: list[float] = Field(
+        default_factory=lambda: [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        min_length=1,
+        description="Delay before each attempt (Standard Webhooks); the last failure dead-letters.",
+    )
+    webhook_retry_jitter: float = Field(0.1, ge=0, le=0.5, description="+/- share of a delay.")
+    webhook_secret_overlap_seconds: float = Field(
+        24 * 3600.0, ge=0, description="How long a rotated-out secret still signs."
+    )
+    webhook_concurrency: int = Field(16, ge=1, description="Endpoints served at once per process.")
+    webhook_max_endpoints: int = Field(20, ge=1, le=100, description="Endpoints per tenant.")
+
     @property
     def bus_path(self) -> Path:
         return self.data_dir / "bus.sqlite3"
@@ -71,6 +160,18 @@ class Settings(BaseSettings):
     @property
     def engine_path(self) -> Path:
         return self.data_dir / "engine.sqlite3"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.data_dir / "secrets.sqlite3"
+
+    @property
+    def blobs_path(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def search_path(self) -> Path:
+        return self.data_dir / "search.sqlite3"
 
 
 def load_settings(**overrides: object) -> Settings:

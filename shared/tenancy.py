@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from shared.contracts.envelope import IDENTIFIER
 
 if TYPE_CHECKING:
+    from shared.ports.blobs import TenantBlobs
     from shared.ports.engine import TenantEngine
+    from shared.ports.search import TenantIndex
+    from shared.ports.secrets import TenantSecrets
     from shared.ports.store import TenantStore
 
 
@@ -77,6 +80,9 @@ class TenantScope:
     tenant: Tenant
     store: TenantStore
     engine: TenantEngine
+    secrets: TenantSecrets
+    blobs: TenantBlobs
+    search: TenantIndex
 
     @property
     def tenant_id(self) -> str:

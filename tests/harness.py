@@ -16,6 +16,7 @@ from ingress.app import create_app
 from ingress.auth import issue_dev_token
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings
+from workers.handlers import Handler
 from workers.pipeline import Pipeline
 from workers.session_worker import SessionWorker
 
@@ -60,13 +61,18 @@ class Harness:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, *, workers: bool = True) -> AsyncIterator[Harness]:
-    """The app and (optionally) a worker sharing one set of embedded adapters."""
+async def running(
+    settings: Settings, *, workers: bool = True, handlers: dict[str, Handler] | None = None
+) -> AsyncIterator[Harness]:
+    """The app and (optionally) a worker sharing one set of embedded adapters.
+
+    `handlers` replaces the worker's handler table (a test's failing handler, for instance).
+    """
     services = bootstrap(settings)
     app = create_app(settings, services)
     worker = SessionWorker(
         services.bus,
-        Pipeline(services),
+        Pipeline(services, handlers),
         concurrency=4,
         batch_size=8,
         lock_duration_seconds=settings.bus_lock_duration_seconds,

@@ -1,14 +1,16 @@
 """The handler pipeline every runtime calls (the local fleet and the Functions app alike).
 
-decode -> re-verify the tenant -> tenant scope -> idempotency ledger -> handler -> job record.
-It decides how the message is settled; the runtime carries the decision out.
+decode -> re-verify the tenant -> tenant scope -> idempotency ledger -> handler -> middleware
+(webhook events) -> job record. It decides how the message is settled; the runtime carries the
+decision out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -19,12 +21,15 @@ from shared.contracts.commands import COMMANDS, INTERNAL_COMMANDS
 from shared.contracts.envelope import Envelope
 from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.resources import JobError, JobStatus
-from shared.jobs import load, transition
+from shared.jobs import is_final, load, transition
 from shared.messages import to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
 from shared.queues import tenant_of_session
 from workers.context import HandlerContext, Outcome
 from workers.handlers import HANDLERS, Handler
+from workers.middleware import JobEnding, Middleware
+from workers.observe import handled, observed
+from workers.webhooks.publisher import WebhookEvents
 
 log = logging.getLogger("tenantry.worker")
 
@@ -63,6 +68,16 @@ def dead_letter(reason: str, description: str) -> Settlement:
     return Settlement("dead_letter", reason, description[:1024])
 
 
+@dataclass(frozen=True)
+class _Job:
+    """The job a command updates, as the ledger found it."""
+
+    id: str
+    type: str
+    ended: bool
+    """It already took effect: only a journal replay gets this far, and leaves the job alone."""
+
+
 def _summary(error: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
@@ -72,9 +87,15 @@ def _summary(error: ValidationError) -> str:
 class Pipeline:
     """Runs one delivered command through the stages; safe to call concurrently."""
 
-    def __init__(self, services: Services, handlers: dict[str, Handler] | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        handlers: dict[str, Handler] | None = None,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
         self.services = services
         self.handlers = HANDLERS if handlers is None else handlers
+        self.middleware = [WebhookEvents(services)] if middleware is None else list(middleware)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.services.clock(), UTC)
@@ -85,6 +106,12 @@ class Pipeline:
             envelope = Envelope.from_bytes(delivery.body)
         except ValidationError as exc:
             return dead_letter("InvalidEnvelope", _summary(exc))
+        with observed(self.services.telemetry, envelope, delivery, self._job_id(envelope)) as obs:
+            settlement = await self._process(envelope, delivery)
+            obs.settled(settlement.action, settlement.reason)
+        return settlement
+
+    async def _process(self, envelope: Envelope, delivery: Delivery) -> Settlement:
         tenant = self.services.registry.get(envelope.tenant_id)
         if tenant is None:
             return dead_letter("UnknownTenant", f"tenant '{envelope.tenant_id}' is not registered")
@@ -99,14 +126,16 @@ class Pipeline:
         scope = self.services.scope(tenant.id)
         job_id = self._job_id(envelope)
         current = await load(scope.store, job_id)
-        if current is not None and current[0].status.terminal:
+        ended = current is not None and is_final(current[0])
+        if ended and envelope.replay is None:
             return COMPLETE  # the ledger: this command already took effect
+        job = _Job(job_id, current[0].type if current else envelope.type, ended)
         try:
             command = model.model_validate(envelope.data)
         except ValidationError as exc:
             await self._record(
                 envelope,
-                job_id,
+                job,
                 Outcome(
                     status=JobStatus.FAILED,
                     error_code=ErrorCode.INVALID,
@@ -122,17 +151,18 @@ class Pipeline:
             now=self.now,
         )
         try:
-            outcome = await asyncio.wait_for(
-                handler(command, context), self.services.settings.handler_timeout_seconds
-            )
+            with handled(self.services.telemetry, envelope, job.id):
+                outcome = await asyncio.wait_for(
+                    handler(command, context), self.services.settings.handler_timeout_seconds
+                )
         except CommandFailed as failure:
             outcome = Outcome(
                 status=JobStatus.FAILED, error_code=failure.code, error_message=failure.message
             )
         except Exception as exc:  # a transient fault: the message comes back, or dead-letters
-            return await self._retry_or_dead_letter(envelope, job_id, delivery, exc)
+            return await self._retry_or_dead_letter(envelope, job, delivery, exc)
         if not outcome.pending:
-            await self._record(envelope, outcome.job_id or job_id, outcome)
+            await self._record(envelope, replace(job, id=outcome.job_id or job.id), outcome)
         log.info(
             "command handled",
             extra={
@@ -150,7 +180,7 @@ class Pipeline:
         return job_id if isinstance(job_id, str) else envelope.command_id
 
     async def _retry_or_dead_letter(
-        self, envelope: Envelope, job_id: str, delivery: Delivery, exc: Exception
+        self, envelope: Envelope, job: _Job, delivery: Delivery, exc: Exception
     ) -> Settlement:
         description = f"{type(exc).__name__}: {exc}"
         log.warning(
@@ -159,7 +189,7 @@ class Pipeline:
             description,
             extra={
                 "tenant_id": envelope.tenant_id,
-                "job_id": job_id,
+                "job_id": job.id,
                 "command_type": envelope.type,
             },
         )
@@ -167,7 +197,7 @@ class Pipeline:
             return ABANDON
         await self._record(
             envelope,
-            job_id,
+            job,
             Outcome(
                 status=JobStatus.FAILED,
                 error_code=ErrorCode.DEAD_LETTERED,
@@ -177,13 +207,20 @@ class Pipeline:
         )
         return dead_letter("MaxDeliveryCountExceeded", description)
 
-    async def _record(self, envelope: Envelope, job_id: str, outcome: Outcome) -> None:
+    async def _record(self, envelope: Envelope, job: _Job, outcome: Outcome) -> None:
+        """Record the job's new state; an ending goes through the middleware first."""
+        if job.ended:
+            return
+        if outcome.status.terminal:
+            ending = JobEnding(envelope, job.id, job.type, outcome, self.now())
+            for middleware in self.middleware:
+                await middleware.before_job_end(ending)
         error = None
         if outcome.error_code is not None:
             error = JobError(code=outcome.error_code, message=outcome.error_message or "")
         await transition(
             self.services.scope(envelope.tenant_id).store,
-            job_id,
+            job.id,
             command_type=envelope.type,
             status=outcome.status,
             at=self.now(),
@@ -191,6 +228,7 @@ class Pipeline:
             result=outcome.result,
             location=outcome.location,
             error=error,
+            envelope=envelope if job.id == envelope.command_id else None,
         )
 
     async def _follow_up(
@@ -210,6 +248,7 @@ class Pipeline:
             data=data,
             traceparent=parent.traceparent,
             session_id=session_id,
+            replay=parent.replay,
         )
         message = to_message(
             follow_up,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Protocol
 
 from shared.ports.bus import (
     Bus,
@@ -20,7 +21,7 @@ from shared.ports.bus import (
     SessionReceiver,
 )
 from shared.queues import COMMANDS
-from workers.pipeline import Pipeline, Settlement
+from workers.pipeline import Delivery, Settlement
 
 log = logging.getLogger("tenantry.worker")
 
@@ -38,13 +39,19 @@ async def settle(receiver: SessionReceiver, message: ReceivedMessage, how: Settl
         await receiver.dead_letter(message, reason=how.reason, description=how.description)
 
 
+class Processor(Protocol):
+    """What a session worker runs each message through: the pipeline, or the dispatcher."""
+
+    async def process(self, delivery: Delivery) -> Settlement: ...
+
+
 class SessionWorker:
     """Serves sessions of one queue with `concurrency` slots until `stop` is set."""
 
     def __init__(
         self,
         bus: Bus,
-        pipeline: Pipeline,
+        pipeline: Processor,
         *,
         concurrency: int,
         batch_size: int,

@@ -36,6 +36,11 @@ class Envelope(BaseModel):
     traceparent: str | None = Field(None, max_length=55)
     idempotency_key: str | None = Field(None, max_length=255)
     session_id: str = Field("", max_length=128, description="Bus session; the tenant by default.")
+    replay: Literal["journal"] | None = Field(
+        None,
+        description="Set on a copy re-enqueued from the tenant's journal: the handler runs "
+        "again although the job ended, and the job and its events are left as they are.",
+    )
 
     def to_bytes(self) -> bytes:
         """The wire form: compact JSON with camelCase names."""

@@ -104,6 +104,20 @@ class Run(Resource):
     engine_ref: str = Field("", exclude=True)
 
 
+class File(Resource):
+    """An uploaded file (the Files API's shape); its bytes are at `/files/{id}/content`."""
+
+    object: Literal["file"] = "file"
+    bytes: int
+    filename: str
+    purpose: str
+    status: Literal["uploaded", "processed", "error"]
+    status_details: str | None = None
+    content_type: str
+    sha256: str
+    chunks: int = Field(0, description="Passages indexed for search (purpose `assistants`).")
+
+
 class JobStatus(StrEnum):
     """Azure long-running-operation states."""
 

@@ -6,9 +6,14 @@ another tenant's area or escape it on disk.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
+
+BLOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,127}")
+"""A blob name: a service-generated id (`file_...`); no dot, separator or control character."""
 
 
 class BlobError(Exception):
@@ -23,14 +28,27 @@ class BlobTooLarge(BlobError):
     """The stream went past the size limit given to `put`; nothing was kept."""
 
 
+class InvalidBlobName(BlobError, ValueError):
+    """A name that is not of the service's making; nothing was touched."""
+
+
+def check_blob_name(name: str) -> str:
+    """`name` if it matches `BLOB_NAME`, else `InvalidBlobName` (every adapter calls this)."""
+    if not isinstance(name, str) or BLOB_NAME.fullmatch(name) is None:
+        raise InvalidBlobName(f"not a blob name: {name!r}"[:200])
+    return name
+
+
 @dataclass(frozen=True)
 class BlobInfo:
-    """What was stored: its generated name, size, SHA-256 and content type."""
+    """What was stored: its generated name, size, SHA-256, content type and when it was written."""
 
     name: str
     size: int
     sha256: str
     content_type: str
+    last_modified: datetime | None = None
+    """Timezone-aware UTC; lets a sweeper tell a stale staged upload from a fresh one."""
 
 
 class TenantBlobs(Protocol):
@@ -70,6 +88,7 @@ class BlobStore(Protocol):
     def for_tenant(self, tenant_id: str) -> TenantBlobs:
         """The area of one tenant."""
         ...
+
 
     async def close(self) -> None:
         """Release connections."""

@@ -83,6 +83,38 @@ class DeadLetter:
     application_properties: Mapping[str, str | int | float | bool]
 
 
+@dataclass(frozen=True)
+class ReceivedDeadLetter(DeadLetter):
+    """A dead letter held under a peek-lock by a `DeadLetterReceiver`, to complete or give back."""
+
+    content_type: str
+    lock_token: str
+
+
+class DeadLetterReceiver(Protocol):
+    """Peek-lock access to one queue's dead-letter sub-queue, for replaying and purging.
+
+    A dead letter received and not yet settled stays locked to this receiver (others skip it)
+    until it is completed, abandoned, the receiver closes, or the lock expires.
+    """
+
+    async def receive(self, max_messages: int = 1) -> list[ReceivedDeadLetter]:
+        """Up to `max_messages` dead letters no one holds, in sequence order, each locked."""
+        ...
+
+    async def complete(self, dead_letter: ReceivedDeadLetter) -> None:
+        """Remove the dead letter for good (raises `ValueError` if this receiver lost it)."""
+        ...
+
+    async def abandon(self, dead_letter: ReceivedDeadLetter) -> None:
+        """Give the dead letter back, unchanged, for any receiver."""
+        ...
+
+    async def close(self) -> None:
+        """Give back every dead letter this receiver still holds."""
+        ...
+
+
 class SessionReceiver(Protocol):
     """One accepted session: receive its messages in order and settle each of them."""
 
@@ -155,6 +187,10 @@ class Bus(Protocol):
         self, queue: str, *, max_count: int = 100, from_sequence_number: int = 0
     ) -> list[DeadLetter]:
         """Dead letters of a queue in sequence order, without locking them."""
+        ...
+
+    async def open_dead_letter_receiver(self, queue: str) -> DeadLetterReceiver:
+        """A peek-lock receiver of the queue's dead letters."""
         ...
 
     async def ping(self) -> None:

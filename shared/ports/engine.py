@@ -7,6 +7,7 @@ waits on a run while holding a bus session.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,6 +23,18 @@ class AgentDefinition:
     instructions: str
     model: str
     tools: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage of the tenant's own documents, found for a run by `file_search`."""
+
+    document_id: str
+    text: str
+    title: str = ""
+    file_id: str = ""
+    """The uploaded file the passage is a chunk of; empty for a document indexed directly."""
+    score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -70,8 +83,13 @@ class TenantEngine(Protocol):
         agent: AgentDefinition,
         agent_ref: str,
         instructions: str | None,
+        knowledge: Sequence[Passage] = (),
     ) -> str:
-        """Start a run in the background (idempotently, keyed by `run_id`); its reference."""
+        """Start a run in the background (idempotently, keyed by `run_id`); its reference.
+
+        `knowledge` holds the passages retrieved from the tenant's index for an agent with the
+        `file_search` tool, best first; the answer cites them as `file_citation` annotations.
+        """
         ...
 
     async def poll_run(self, run_ref: str) -> RunState:

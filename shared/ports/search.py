@@ -21,6 +21,10 @@ class EmbedderMissing(SearchError):
     """Vector or hybrid search was asked for, and no embedder is configured."""
 
 
+class InvalidFilter(SearchError, ValueError):
+    """A user filter names a field that cannot be filtered on, or holds an unusable value."""
+
+
 @dataclass(frozen=True)
 class SearchDocument:
     """A document (or a chunk of a file) to index under the tenant's namespace."""
@@ -87,6 +91,7 @@ class SearchIndex(Protocol):
         """The slice of one tenant."""
         ...
 
+
     async def close(self) -> None:
         """Release connections."""
         ...
@@ -100,4 +105,8 @@ class Embedder(Protocol):
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One vector per text, in order."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
         ...

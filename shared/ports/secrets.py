@@ -36,6 +36,7 @@ class SecretStore(Protocol):
         """The secrets of one tenant."""
         ...
 
+
     async def close(self) -> None:
         """Release connections."""
         ...

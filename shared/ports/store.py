@@ -103,6 +103,7 @@ class Store(Protocol):
         """Raise `StoreUnavailable` unless the store answers."""
         ...
 
+
     async def close(self) -> None:
         """Release connections."""
         ...

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from workers.context import HandlerContext, Outcome
-from workers.handlers import agents, items, runs, threads
+from workers.handlers import agents, documents, files, items, runs, threads
 
 Handler = Callable[[Any, HandlerContext], Awaitable[Outcome]]
 
@@ -21,5 +21,9 @@ HANDLERS: dict[str, Handler] = {
     "item.create": items.create_item,
     "item.update": items.update_item,
     "item.delete": items.delete_item,
+    "file.create": files.create_file,
+    "file.delete": files.delete_file,
+    "document.index": documents.index_documents,
+    "document.delete": documents.delete_document,
 }
 """Command type -> handler; every type of `shared.contracts.commands.COMMANDS` has one."""

@@ -35,6 +35,9 @@ async def create_agent(cmd: AgentCreate, ctx: HandlerContext) -> Outcome:
         tools=cmd.tools,
         metadata=stamped(cmd.metadata, ctx.scope.tenant_id),
     )
+    done = await ctx.scope.store.get(AGENTS, agent.id)
+    if done is not None:  # a redelivery after the effect: do not make a second version
+        return Outcome(result=present(Agent, done), location=f"/agents/{agent.id}")
     engine_ref = await ctx.scope.engine.create_agent(definition(agent))
     doc = agent.model_dump(mode="json") | {"engine_ref": engine_ref}
     stored, _ = await ctx.scope.store.create_if_absent(AGENTS, doc)

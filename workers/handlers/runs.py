@@ -16,6 +16,7 @@ from workers.context import HandlerContext, Outcome
 from workers.effects import require
 from workers.handlers.agents import AGENTS, definition
 from workers.handlers.threads import MESSAGES, RUNS, THREADS, text_message
+from workers.retrieval import latest_question, retrieve, uses_file_search
 
 MAX_POLL_DELAY_SECONDS = 5.0
 
@@ -55,12 +56,17 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
     if current.status.terminal:
         return _finished(current, ctx.command_id)
     if not current.engine_ref:
+        knowledge = []
+        if uses_file_search(agent):
+            question = await latest_question(store, cmd.thread_id)
+            knowledge = await retrieve(ctx.scope.search, question, top=ctx.settings.retrieval_top)
         engine_ref = await engine.start_run(
             run.id,
             str(thread.get("engine_ref") or cmd.thread_id),
             definition(agent),
             agent.engine_ref or agent.id,
             cmd.instructions,
+            knowledge,
         )
         current = current.model_copy(
             update={

@@ -19,6 +19,10 @@ RUNS = "runs"
 async def create_thread(cmd: ThreadCreate, ctx: HandlerContext) -> Outcome:
     """Open a conversation in the engine and record the thread."""
     thread_id = derived_id("thread", ctx.command_id)
+    location = f"/agents/threads/{thread_id}"
+    done = await ctx.scope.store.get(THREADS, thread_id)
+    if done is not None:  # a redelivery after the effect: do not open a second conversation
+        return Outcome(result=present(Thread, done), location=location)
     engine_ref = await ctx.scope.engine.create_thread(thread_id)
     thread = Thread(
         id=thread_id,
@@ -28,7 +32,7 @@ async def create_thread(cmd: ThreadCreate, ctx: HandlerContext) -> Outcome:
     )
     doc = thread.model_dump(mode="json") | {"engine_ref": engine_ref}
     stored, _ = await ctx.scope.store.create_if_absent(THREADS, doc)
-    return Outcome(result=present(Thread, stored), location=f"/agents/threads/{thread_id}")
+    return Outcome(result=present(Thread, stored), location=location)
 
 
 async def delete_thread(cmd: ThreadDelete, ctx: HandlerContext) -> Outcome:
@@ -78,6 +82,10 @@ async def create_message(cmd: MessageCreate, ctx: HandlerContext) -> Outcome:
     """Append a user message to one of the tenant's threads."""
     thread = await require(ctx.scope.store, THREADS, cmd.thread_id, "Thread")
     message_id = derived_id("msg", ctx.command_id)
+    location = f"/agents/threads/{cmd.thread_id}/messages/{message_id}"
+    done = await ctx.scope.store.get(MESSAGES, message_id)
+    if done is not None:  # a redelivery after the effect: do not add the item twice
+        return Outcome(result=present(Message, done), location=location)
     await ctx.scope.engine.add_message(
         str(thread.get("engine_ref") or cmd.thread_id), message_id, cmd.role, cmd.content
     )
@@ -91,7 +99,4 @@ async def create_message(cmd: MessageCreate, ctx: HandlerContext) -> Outcome:
         metadata=dict(cmd.metadata),
     )
     stored, _ = await ctx.scope.store.create_if_absent(MESSAGES, message.model_dump(mode="json"))
-    return Outcome(
-        result=present(Message, stored),
-        location=f"/agents/threads/{cmd.thread_id}/messages/{message_id}",
-    )
+    return Outcome(result=present(Message, stored), location=location)

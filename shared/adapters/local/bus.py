@@ -20,6 +20,7 @@ import json
 import re
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -36,6 +37,7 @@ from shared.ports.bus import (
     MessageTooLarge,
     NoSessionAvailable,
     OutgoingMessage,
+    ReceivedDeadLetter,
     ReceivedMessage,
 )
 
@@ -116,6 +118,11 @@ class SqliteBus:
         return await self._worker.run(
             self._engine.peek_dead_letters, queue, max_count, from_sequence_number
         )
+
+    async def open_dead_letter_receiver(self, queue: str) -> SqliteDeadLetterReceiver:
+        """A peek-lock receiver of the queue's dead letters (locks last the lock duration)."""
+        _check_queue(queue)
+        return SqliteDeadLetterReceiver(self._engine, self._worker, queue)
 
     async def ping(self) -> None:
         """Raise `BusUnavailable` unless the file answers."""
@@ -204,6 +211,37 @@ class SqliteSessionReceiver:
             return
         self._held.discard(self._lock)
         await self._worker.run(self._engine.release, self._lock)
+
+
+class SqliteDeadLetterReceiver:
+    """Peek-locks on one queue's dead letters; what it still holds goes back when it closes."""
+
+    def __init__(self, engine: BusEngine, worker: _Worker, queue: str) -> None:
+        self._engine = engine
+        self._worker = worker
+        self._queue = queue
+        self._id = uuid.uuid4().hex
+
+    async def receive(self, max_messages: int = 1) -> list[ReceivedDeadLetter]:
+        """Up to `max_messages` dead letters no one holds, in sequence order, each locked."""
+        if max_messages < 1:
+            raise ValueError("max_messages must be at least 1")
+        return await self._worker.run(
+            self._engine.receive_dead_letters, self._queue, self._id, max_messages
+        )
+
+    async def complete(self, dead_letter: ReceivedDeadLetter) -> None:
+        """Remove the dead letter for good."""
+        await self._worker.run(self._engine.complete_dead_letter, dead_letter)
+
+    async def abandon(self, dead_letter: ReceivedDeadLetter) -> None:
+        """Give the dead letter back for any receiver."""
+        await self._worker.run(self._engine.unlock_dead_letter, dead_letter)
+
+    async def close(self) -> None:
+        """Give back every dead letter still held."""
+        if not self._worker.closed:
+            await self._worker.run(self._engine.unlock_dead_letters_of, self._id)
 
 
 class _Worker:

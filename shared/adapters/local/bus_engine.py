@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.local import bus_schema as sql
-from shared.ports.bus import DeadLetter, ReceivedMessage, SessionLockLost
+from shared.ports.bus import DeadLetter, ReceivedDeadLetter, ReceivedMessage, SessionLockLost
 
 BUSY_TIMEOUT_SECONDS = 10.0
 FORGET_SEEN_EVERY_SECONDS = 60.0
@@ -206,6 +206,43 @@ class BusEngine:
         self._bury_expired(queue)
         params = {"queue": queue, "from_seq": from_seq, "limit": max_count}
         return [_dead_letter(row) for row in self._conn.execute(sql.PEEK_DEAD_LETTERS, params)]
+
+    def receive_dead_letters(
+        self, queue: str, receiver: str, max_messages: int
+    ) -> list[ReceivedDeadLetter]:
+        """Lock up to `max_messages` dead letters no one holds for `receiver`, in seq order."""
+        self._bury_expired(queue)
+        with self._transaction() as (conn, now):
+            params = {"queue": queue, "now": now, "limit": max_messages}
+            held = [
+                ReceivedDeadLetter(
+                    **vars(_dead_letter(row[:10])),
+                    content_type=row[10],
+                    lock_token=uuid.uuid4().hex,
+                )
+                for row in conn.execute(sql.NEXT_DEAD_LETTERS, params).fetchall()
+            ]
+            until = now + self._lock_duration
+            locks = [(d.sequence_number, receiver, d.lock_token, until) for d in held]
+            conn.executemany(sql.LOCK_DEAD_LETTER, locks)
+            return held
+
+    def complete_dead_letter(self, dead: ReceivedDeadLetter) -> None:
+        """Delete a dead letter held under a live lock."""
+        with self._transaction() as (conn, now):
+            params = {"seq": dead.sequence_number, "lock_token": dead.lock_token, "now": now}
+            if not conn.execute(sql.COMPLETE_DEAD_LETTER, params).rowcount:
+                raise ValueError("the dead letter is not locked by this receiver (expired?)")
+            conn.execute(sql.UNLOCK_DEAD_LETTER, params)
+
+    def unlock_dead_letter(self, dead: ReceivedDeadLetter) -> None:
+        """Give one held dead letter back."""
+        params = {"seq": dead.sequence_number, "lock_token": dead.lock_token}
+        self._conn.execute(sql.UNLOCK_DEAD_LETTER, params)
+
+    def unlock_dead_letters_of(self, receiver: str) -> None:
+        """Give back every dead letter `receiver` holds."""
+        self._conn.execute(sql.UNLOCK_DEAD_LETTERS_OF, {"receiver": receiver})
 
     def ping(self) -> None:
         """Read from the file (opening it and creating the schema first if needed)."""

@@ -8,6 +8,7 @@ Tables:
   (`last_accepted`, a per-queue counter) and `backlog`, kept by triggers, so that accepting a
   session only looks at sessions with messages.
 - `dead_letters`: the dead-letter sub-queues; a dead letter keeps its sequence number.
+- `dead_letter_locks`: peek-locks on dead letters held by dead-letter receivers (replay, purge).
 - `seen_message_ids`: message ids inside the duplicate-detection window.
 """
 
@@ -73,6 +74,14 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     description TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_queue ON dead_letters (queue, seq);
+
+CREATE TABLE IF NOT EXISTS dead_letter_locks (
+    seq INTEGER PRIMARY KEY,
+    receiver TEXT NOT NULL,
+    lock_token TEXT NOT NULL,
+    locked_until REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letter_locks_by_receiver ON dead_letter_locks (receiver);
 
 CREATE TABLE IF NOT EXISTS seen_message_ids (
     queue TEXT NOT NULL,
@@ -244,3 +253,33 @@ WHERE queue = :queue AND seq >= :from_seq
 ORDER BY seq
 LIMIT :limit
 """
+
+# --- dead-letter receivers -----------------------------------------------------------------
+
+NEXT_DEAD_LETTERS = """
+SELECT d.seq, d.session_id, d.message_id, d.body, d.properties, d.enqueued_at, d.delivery_count,
+       d.dead_lettered_at, d.reason, d.description, d.content_type
+FROM dead_letters AS d LEFT JOIN dead_letter_locks AS l ON l.seq = d.seq
+WHERE d.queue = :queue AND (l.seq IS NULL OR l.locked_until <= :now)
+ORDER BY d.seq
+LIMIT :limit
+"""
+"""Dead letters no receiver holds a live lock on."""
+
+LOCK_DEAD_LETTER = """
+INSERT INTO dead_letter_locks (seq, receiver, lock_token, locked_until)
+VALUES (?, ?, ?, ?)
+ON CONFLICT (seq) DO UPDATE SET receiver = excluded.receiver, lock_token = excluded.lock_token,
+    locked_until = excluded.locked_until
+"""
+
+COMPLETE_DEAD_LETTER = """
+DELETE FROM dead_letters
+WHERE seq = :seq AND EXISTS (SELECT 1 FROM dead_letter_locks
+                             WHERE seq = :seq AND lock_token = :lock_token
+                               AND locked_until > :now)
+"""
+
+UNLOCK_DEAD_LETTER = "DELETE FROM dead_letter_locks WHERE seq = :seq AND lock_token = :lock_token"
+
+UNLOCK_DEAD_LETTERS_OF = "DELETE FROM dead_letter_locks WHERE receiver = :receiver"

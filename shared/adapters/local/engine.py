@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
+from shared.adapters.local.citations import cite
 from shared.adapters.local.sqlite_file import SqliteFile
 from shared.contracts.resources import RunError, RunStatus, Usage
-from shared.ports.engine import AgentDefinition, EngineError, RunState
+from shared.ports.engine import AgentDefinition, EngineError, Passage, RunState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS agents (
@@ -38,6 +40,10 @@ CREATE TABLE IF NOT EXISTS runs (
     output TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );
+CREATE TABLE IF NOT EXISTS run_annotations (
+    tenant_id TEXT NOT NULL, run_id TEXT NOT NULL, annotations TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, run_id)
+);
 """
 
 ENGINE_NAME = "tenantry-local-engine"
@@ -53,6 +59,21 @@ def compose_answer(agent: AgentDefinition, instructions: str | None, history: li
     parts.append(f'You asked: "{question}"' if question else "The thread has no question yet.")
     parts.append(f"This thread holds {len(history)} message(s) from you.")
     return " ".join(parts)
+
+
+def answer_with_knowledge(
+    agent: AgentDefinition,
+    instructions: str | None,
+    history: list[str],
+    knowledge: Sequence[Passage],
+) -> tuple[str, list[dict[str, Any]]]:
+    """The reply, and for an agent with `file_search` the quotes of its passages, cited."""
+    answer = compose_answer(agent, instructions, history)
+    if not any(tool.get("type") == "file_search" for tool in agent.tools):
+        return answer, []
+    if not knowledge:
+        return f"{answer} I found nothing about that in your documents.", []
+    return cite(f"{answer} From your documents:", knowledge, history[-1] if history else "")
 
 
 def _words(text: str) -> int:
@@ -72,6 +93,19 @@ class LocalEngine:
     def for_tenant(self, tenant_id: str) -> LocalTenantEngine:
         """The engine as one tenant sees it."""
         return LocalTenantEngine(self, tenant_id)
+
+    async def purge_tenant(self, tenant_id: str) -> int:
+        """Delete one tenant's agents, threads, messages and runs; how many rows there were."""
+        if not tenant_id:
+            raise ValueError("a tenant id is required")
+
+        def work(conn: sqlite3.Connection) -> int:
+            return sum(
+                int(conn.execute(f"DELETE FROM {table} WHERE tenant_id = ?", (tenant_id,)).rowcount)  # noqa: S608 - table names are constants
+                for table in ("agents", "threads", "messages", "runs", "run_annotations")
+            )
+
+        return await self._db.write(work)
 
     async def close(self) -> None:
         """Close the file."""
@@ -154,6 +188,7 @@ class LocalTenantEngine:
         agent: AgentDefinition,
         agent_ref: str,
         instructions: str | None,
+        knowledge: Sequence[Passage] = (),
     ) -> str:
         """Compose the answer now from the conversation; reveal it after the latency."""
         ready_at = self._engine._clock() + self._engine._latency
@@ -165,12 +200,16 @@ class LocalTenantEngine:
                 (self._tenant, thread_ref),
             ).fetchall()
             history = [content for role, content in rows if role == "user"]
-            output = compose_answer(agent, instructions, history)
+            output, annotations = answer_with_knowledge(agent, instructions, history, knowledge)
             prompt = _words(instructions or agent.instructions) + sum(_words(h) for h in history)
             c.execute(
                 "INSERT INTO runs (tenant_id, id, thread_id, ready_at, output, prompt_tokens, "
                 "completion_tokens) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 (self._tenant, run_id, thread_ref, ready_at, output, prompt, _words(output)),
+            )
+            c.execute(
+                "INSERT INTO run_annotations VALUES (?,?,?) ON CONFLICT DO NOTHING",
+                (self._tenant, run_id, json.dumps(annotations)),
             )
 
         await self._db.write(work)
@@ -180,8 +219,10 @@ class LocalTenantEngine:
         """In progress until the latency has passed, then completed with the answer."""
         row = await self._db.read(
             lambda c: c.execute(
-                "SELECT ready_at, cancelled, output, prompt_tokens, completion_tokens FROM runs "
-                "WHERE tenant_id=? AND id=?",
+                "SELECT r.ready_at, r.cancelled, r.output, r.prompt_tokens, r.completion_tokens, "
+                "a.annotations FROM runs r LEFT JOIN run_annotations a "
+                "ON a.tenant_id = r.tenant_id AND a.run_id = r.id "
+                "WHERE r.tenant_id=? AND r.id=?",
                 (self._tenant, run_ref),
             ).fetchone()
         )
@@ -189,7 +230,7 @@ class LocalTenantEngine:
         if row is None:
             error = RunError(code="not_found", message="The engine has no such run.")
             return RunState(RunStatus.FAILED, last_error=error, metadata=meta)
-        ready_at, cancelled, output, prompt, completion = row
+        ready_at, cancelled, output, prompt, completion, annotations = row
         if cancelled:
             return RunState(RunStatus.CANCELLED, metadata=meta)
         if self._engine._clock() < ready_at:
@@ -197,7 +238,13 @@ class LocalTenantEngine:
         usage = Usage(
             prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
         )
-        return RunState(RunStatus.COMPLETED, output_text=output, usage=usage, metadata=meta)
+        return RunState(
+            RunStatus.COMPLETED,
+            output_text=output,
+            annotations=json.loads(annotations or "[]"),
+            usage=usage,
+            metadata=meta,
+        )
 
     async def cancel_run(self, run_ref: str) -> None:
         """Mark the run cancelled."""

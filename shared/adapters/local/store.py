@@ -85,6 +85,16 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreUnavailable(str(exc)) from exc
 
+    async def purge_tenant(self, tenant_id: str) -> int:
+        """Delete every document of one tenant; how many there were."""
+        if not tenant_id:
+            raise ValueError("a tenant id is required")
+        return await self._db.write(
+            lambda conn: int(
+                conn.execute("DELETE FROM documents WHERE tenant_id=?", (tenant_id,)).rowcount
+            )
+        )
+
     async def close(self) -> None:
         """Close the connection."""
         await self._db.close()

@@ -1,0 +1,247 @@
+"""`tenantry dlq`: see, replay and purge the dead letters of the commands and webhooks queues.
+
+Replays and purges peek-lock each dead letter and settle it only after the work is done (see
+`shared.recovery.deadletters`), and are written to the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from cli.operations import (
+    Actor,
+    DataDir,
+    Json,
+    When,
+    actor_name,
+    err,
+    out,
+    parse_when,
+    print_json,
+    services_of,
+)
+from shared.ports.bus import DeadLetter
+from shared.recovery import actions, deadletters
+from shared.recovery.deadletters import DeadLetterFilter
+
+app = typer.Typer(
+    help="Dead letters of the commands and webhooks queues: list, show, replay, purge.",
+    no_args_is_help=True,
+)
+
+PROGRESS_FROM = 20
+"""Batches at least this large show a progress bar."""
+
+
+class QueueChoice(StrEnum):
+    ALL = "all"
+    COMMANDS = "commands"
+    WEBHOOKS = "webhooks"
+
+
+QueueOpt = Annotated[QueueChoice, typer.Option("--queue", help="Which queue's dead letters.")]
+Tenant = Annotated[str | None, typer.Option(help="Only this tenant's.")]
+Reason = Annotated[str | None, typer.Option(help="Only this dead-letter reason.")]
+Kind = Annotated[str | None, typer.Option("--type", help="Only this command or event type.")]
+Ids = Annotated[
+    list[str] | None, typer.Option("--id", help="Only this dead letter (e.g. commands:42); repeat.")
+]
+Limit = Annotated[int, typer.Option(min=1, help="At most this many.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would happen; change nothing.")]
+
+
+def _selection(
+    queue: QueueChoice,
+    tenant: str | None,
+    reason: str | None,
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+    ids: list[str] | None,
+) -> actions.Selection:
+    where = DeadLetterFilter(
+        tenant_id=tenant,
+        reason=reason,
+        message_type=kind,
+        since=parse_when(since),
+        until=parse_when(until),
+    )
+    try:
+        return actions.per_queue(None if queue is QueueChoice.ALL else queue.value, where, ids)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _table(found: list[tuple[str, DeadLetter]]) -> Table:
+    table = Table("id", "tenant", "type", "reason", "dead-lettered", "deliveries", "why")
+    for queue, dead in found:
+        shown = deadletters.describe(queue, dead)
+        table.add_row(
+            shown["id"],
+            shown["tenantId"],
+            shown["type"] or "-",
+            dead.reason,
+            dead.dead_lettered_time.strftime("%Y-%m-%d %H:%M:%S"),
+            str(dead.delivery_count),
+            (dead.description[:60] + "...") if len(dead.description) > 60 else dead.description,
+        )
+    return table
+
+
+@app.command("list")
+def list_(
+    queue: QueueOpt = QueueChoice.ALL,
+    tenant: Tenant = None,
+    reason: Reason = None,
+    kind: Kind = None,
+    since: When = None,
+    until: When = None,
+    ids: Ids = None,
+    limit: Limit = 100,
+    json_output: Json = False,
+    data_dir: DataDir = Path(".tenantry"),
+) -> None:
+    """List dead letters, oldest first."""
+
+    async def run() -> list[tuple[str, DeadLetter]]:
+        async with services_of(data_dir) as services:
+            selection = _selection(queue, tenant, reason, kind, since, until, ids)
+            return await actions.find(services.bus, selection, limit=limit)
+
+    found = asyncio.run(run())
+    if json_output:
+        print_json([deadletters.describe(q, d) for q, d in found])
+    elif found:
+        out.print(_table(found))
+    else:
+        err.print("No dead letters match.")
+
+
+@app.command()
+def show(
+    dead_letter_id: Annotated[str, typer.Argument(help="e.g. commands:42")],
+    data_dir: DataDir = Path(".tenantry"),
+) -> None:
+    """Everything about one dead letter, its body included, as JSON."""
+    selection = _selection(QueueChoice.ALL, None, None, None, None, None, [dead_letter_id])
+
+    async def run() -> list[tuple[str, DeadLetter]]:
+        async with services_of(data_dir) as services:
+            return await actions.find(services.bus, selection, limit=1)
+
+    found = asyncio.run(run())
+    if not found:
+        err.print(f"[red]No dead letter {dead_letter_id}.[/]")
+        raise typer.Exit(1)
+    print_json(deadletters.describe(*found[0]))
+
+
+def _carry_out(
+    action: Literal["dlq.replay", "dlq.purge"],
+    selection: actions.Selection,
+    *,
+    limit: int,
+    dry_run: bool,
+    json_output: bool,
+    actor: str,
+    data_dir: Path,
+) -> None:
+    verb, doing, done_ = {
+        "dlq.replay": ("replay", "replaying", "replayed"),
+        "dlq.purge": ("purge", "purging", "purged"),
+    }[action]
+
+    async def run() -> list[dict[str, Any]]:
+        async with services_of(data_dir) as services:
+            matching = await actions.find(services.bus, selection, limit=limit)
+            if dry_run:
+                return [deadletters.describe(q, d) for q, d in matching]
+            at = datetime.fromtimestamp(services.clock(), UTC)
+            settle = functools.partial(
+                actions.settle, services, selection, action=action, actor=actor, at=at, limit=limit
+            )
+            if json_output or len(matching) < PROGRESS_FROM:
+                done = await settle()
+            else:
+                with Progress(console=err) as progress:
+                    task = progress.add_task(doing, total=len(matching))
+                    done = await settle(progress=lambda n: progress.advance(task, n))
+            return [deadletters.describe(q, d) for q, d in done]
+
+    done = asyncio.run(run())
+    if json_output:
+        print_json({"dryRun": dry_run, "count": len(done), "deadLetters": done})
+        return
+    for shown in done:
+        err.print(f"{'would ' + verb if dry_run else done_}: {shown['id']} ({shown['reason']})")
+    err.print(f"{len(done)} dead letter(s) {'would be ' if dry_run else ''}{done_}.")
+
+
+@app.command()
+def replay(
+    queue: QueueOpt = QueueChoice.ALL,
+    tenant: Tenant = None,
+    reason: Reason = None,
+    kind: Kind = None,
+    since: When = None,
+    until: When = None,
+    ids: Ids = None,
+    limit: Limit = 10_000,
+    dry_run: DryRun = False,
+    json_output: Json = False,
+    actor: Actor = None,
+    data_dir: DataDir = Path(".tenantry"),
+) -> None:
+    """Send matching dead letters back to their queue (as copies with new ids), then remove them.
+
+    A replayed command keeps its tenant, session, command id and idempotency key: a command
+    that already took effect is not applied again.
+    """
+    _carry_out(
+        "dlq.replay",
+        _selection(queue, tenant, reason, kind, since, until, ids),
+        limit=limit,
+        dry_run=dry_run,
+        json_output=json_output,
+        actor=actor_name(actor),
+        data_dir=data_dir,
+    )
+
+
+@app.command()
+def purge(
+    queue: QueueOpt = QueueChoice.ALL,
+    tenant: Tenant = None,
+    reason: Reason = None,
+    kind: Kind = None,
+    since: When = None,
+    until: When = None,
+    ids: Ids = None,
+    limit: Limit = 10_000,
+    dry_run: DryRun = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    json_output: Json = False,
+    actor: Actor = None,
+    data_dir: DataDir = Path(".tenantry"),
+) -> None:
+    """Remove matching dead letters for good."""
+    if not (dry_run or yes or typer.confirm("Remove the matching dead letters for good?")):
+        raise typer.Exit(1)
+    _carry_out(
+        "dlq.purge",
+        _selection(queue, tenant, reason, kind, since, until, ids),
+        limit=limit,
+        dry_run=dry_run,
+        json_output=json_output,
+        actor=actor_name(actor),
+        data_dir=data_dir,
+    )

@@ -1,0 +1,49 @@
+"""The Azure Functions app: Service Bus triggers, sessions on, that call the workers' pipeline.
+
+`function_app.py` at the repository root exposes `app` for the Functions host. Settlement is
+manual (`auto_complete_messages=False`): the Service Bus extension's `ServiceBusMessageActions`
+completes, abandons or dead-letters each message with the pipeline's reason, so a message that
+can never succeed is dead-lettered at once instead of being retried up to the max delivery count.
+"""
+
+from __future__ import annotations
+
+import azure.functions as func
+from azurefunctions.extensions.bindings.servicebus import ServiceBusMessageActions
+
+from functions import runtime
+from shared.queues import COMMANDS, WEBHOOKS
+
+CONNECTION = "SERVICEBUS"
+"""App setting prefix of the Service Bus connection: `SERVICEBUS__fullyQualifiedNamespace`
+(managed identity) or `SERVICEBUS` (a connection string)."""
+
+app = func.FunctionApp()
+
+
+@app.function_name("commands")
+@app.service_bus_queue_trigger(
+    arg_name="message",
+    queue_name=COMMANDS,
+    connection=CONNECTION,
+    is_sessions_enabled=True,
+    cardinality=func.Cardinality.ONE,
+    auto_complete_messages=False,
+)
+async def commands(message: func.ServiceBusMessage, actions: ServiceBusMessageActions) -> None:
+    """One tenant command: the same pipeline as the local fleet, settled as it decides."""
+    await runtime.RUNTIME.handle(message, actions)
+
+
+@app.function_name("webhooks")
+@app.service_bus_queue_trigger(
+    arg_name="message",
+    queue_name=WEBHOOKS,
+    connection=CONNECTION,
+    is_sessions_enabled=True,
+    cardinality=func.Cardinality.ONE,
+    auto_complete_messages=False,
+)
+async def webhooks(message: func.ServiceBusMessage, actions: ServiceBusMessageActions) -> None:
+    """One webhook delivery attempt: the same dispatcher as the local fleet."""
+    await runtime.RUNTIME.deliver(message, actions)

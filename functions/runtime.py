@@ -1,0 +1,117 @@
+"""The Functions worker's process-wide services, built once on the first invocation.
+
+Nothing is built at import: the host imports `function_app.py` to index the functions, and the
+settings (and their secrets) are read only when the first message arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import azure.functions as func
+
+from functions.delivery import FunctionsDelivery
+from shared.bootstrap import Services, bootstrap
+from shared.settings import Settings, load_settings
+from workers.pipeline import Delivery, Pipeline, Settlement
+from workers.webhooks.dispatcher import Dispatcher
+
+log = logging.getLogger("tenantry.functions")
+
+
+class MessageActions(Protocol):
+    """Settles the triggered message (the Service Bus extension's `ServiceBusMessageActions`)."""
+
+    def complete(self, message: Any) -> None: ...
+
+    def abandon(self, message: Any) -> None: ...
+
+    def deadletter(
+        self,
+        message: Any,
+        deadletter_reason: str | None = None,
+        deadletter_error_description: str | None = None,
+    ) -> None: ...
+
+
+async def settle(actions: MessageActions, message: func.ServiceBusMessage, how: Settlement) -> None:
+    """Carry out the pipeline's decision through the host (the calls are blocking gRPC)."""
+    if how.action == "complete":
+        await asyncio.to_thread(actions.complete, message)
+    elif how.action == "abandon":
+        await asyncio.to_thread(actions.abandon, message)
+    else:
+        await asyncio.to_thread(actions.deadletter, message, how.reason, how.description)
+
+
+class Processor(Protocol):
+    """What handles one delivered message and decides its settlement."""
+
+    async def process(self, delivery: Delivery) -> Settlement: ...
+
+
+class Runtime:
+    """Builds the services, the pipeline and the dispatcher once, on first use."""
+
+    def __init__(self, settings: Callable[[], Settings] = load_settings) -> None:
+        self._settings = settings
+        self._services: Services | None = None
+        self._pipeline: Pipeline | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._lock = asyncio.Lock()
+
+    async def services(self) -> Services:
+        """The process's services, built on first call."""
+        async with self._lock:
+            if self._services is None:
+                self._services = bootstrap(self._settings())
+            return self._services
+
+    async def pipeline(self) -> Pipeline:
+        """The commands pipeline (the one the local fleet runs)."""
+        if self._pipeline is None:
+            self._pipeline = Pipeline(await self.services())
+        return self._pipeline
+
+    async def dispatcher(self) -> Dispatcher:
+        """The webhook dispatcher (the one the local fleet runs)."""
+        if self._dispatcher is None:
+            self._dispatcher = Dispatcher(await self.services())
+        return self._dispatcher
+
+    async def handle(self, message: func.ServiceBusMessage, actions: MessageActions) -> Settlement:
+        """Run one triggered command through the pipeline and settle it as it decides."""
+        return await self._run(await self.pipeline(), message, actions)
+
+    async def deliver(self, message: func.ServiceBusMessage, actions: MessageActions) -> Settlement:
+        """Make one webhook delivery attempt and settle it as the dispatcher decides."""
+        return await self._run(await self.dispatcher(), message, actions)
+
+    async def _run(
+        self, processor: Processor, message: func.ServiceBusMessage, actions: MessageActions
+    ) -> Settlement:
+        """Process and settle; an error outside the processor's decisions (the store
+        unreachable, say) gives the message back for another delivery and is raised for the
+        host to log."""
+        delivery = FunctionsDelivery(message)
+        try:
+            decision = await processor.process(delivery)
+        except Exception:
+            log.exception("message %s failed outside the pipeline", delivery.message_id)
+            await asyncio.to_thread(actions.abandon, message)
+            raise
+        await settle(actions, message, decision)
+        return decision
+
+    async def close(self) -> None:
+        """Close the services, if they were built."""
+        if self._services is not None:
+            await self._services.close()
+        self._services = self._pipeline = self._dispatcher = None
+
+
+RUNTIME = Runtime()
+"""The runtime of this worker process (tests put one on their own settings in its place)."""

@@ -1,0 +1,24 @@
+# The ingress image (azd builds it in Azure Container Registry: `remoteBuild: true`).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY shared ./shared
+COPY ingress ./ingress
+COPY workers ./workers
+COPY functions ./functions
+COPY cli ./cli
+RUN pip install ".[azure]" \
+    && useradd --system --uid 10001 --no-create-home tenantry
+
+USER 10001
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+CMD ["uvicorn", "--factory", "ingress.asgi:create", "--host", "0.0.0.0", "--port", "8000", \
+     "--no-server-header", "--proxy-headers", "--forwarded-allow-ips", "*"]

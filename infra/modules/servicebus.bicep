@@ -1,0 +1,135 @@
+// The bus: the `commands` and `webhooks` queues, sessions keyed by tenant, with the semantics the
+// local bus reproduces (shared/ports/bus.py): max delivery count 10, 30 s locks, duplicate
+// detection over 10 minutes, 14-day TTL, dead-lettering on expiry. Entra ID only (no SAS keys).
+param location string
+param tags object
+param token string
+
+@allowed(['Standard', 'Premium'])
+param sku string
+
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string
+
+param ingressPrincipalId string
+param workerPrincipalId string
+param operatorPrincipalId string
+param operatorPrincipalType string
+
+@description('Queue names of shared/queues.py.')
+param queueNames array = ['commands', 'webhooks']
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: 'sb-${token}'
+  location: location
+  tags: tags
+  sku: {
+    name: sku
+    tier: sku
+    capacity: sku == 'Premium' ? 1 : null
+  }
+  properties: {
+    disableLocalAuth: true
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: publicNetworkAccess
+    zoneRedundant: sku == 'Premium'
+  }
+}
+
+resource queues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = [
+  for queue in queueNames: {
+    parent: namespace
+    name: queue
+    properties: {
+      requiresSession: true
+      maxDeliveryCount: 10
+      lockDuration: 'PT30S'
+      requiresDuplicateDetection: true
+      duplicateDetectionHistoryTimeWindow: 'PT10M'
+      defaultMessageTimeToLive: 'P14D'
+      deadLetteringOnMessageExpiration: true
+      maxSizeInMegabytes: 1024
+      enablePartitioning: false
+    }
+  }
+]
+
+var sender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39' // Azure Service Bus Data Sender
+var receiver = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0' // Azure Service Bus Data Receiver
+
+// The ingress sends commands and webhook redeliveries; it receives only for the operators'
+// /admin/deadletters routes (a queue's Receiver role covers its dead-letter sub-queue).
+resource ingressSends 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queue, i) in queueNames: {
+    name: guid(queues[i].id, ingressPrincipalId, sender)
+    scope: queues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', sender)
+      principalId: ingressPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource ingressReceives 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queue, i) in queueNames: {
+    name: guid(queues[i].id, ingressPrincipalId, receiver)
+    scope: queues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', receiver)
+      principalId: ingressPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// Workers receive both queues, and send follow-ups (run polls) and webhook deliveries.
+resource workerReceives 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queue, i) in queueNames: {
+    name: guid(queues[i].id, workerPrincipalId, receiver)
+    scope: queues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', receiver)
+      principalId: workerPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource workerSends 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queue, i) in queueNames: {
+    name: guid(queues[i].id, workerPrincipalId, sender)
+    scope: queues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', sender)
+      principalId: workerPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// The operator drains a removed tenant's sessions and dead letters, and replays dead letters.
+resource operatorReceives 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queue, i) in queueNames: if (!empty(operatorPrincipalId)) {
+    name: guid(queues[i].id, operatorPrincipalId, receiver)
+    scope: queues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', receiver)
+      principalId: operatorPrincipalId
+      principalType: operatorPrincipalType
+    }
+  }
+]
+
+resource operatorSends 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(queues[0].id, operatorPrincipalId, sender)
+  scope: queues[0]
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', sender)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
+output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
+output namespaceId string = namespace.id

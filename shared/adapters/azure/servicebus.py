@@ -1,0 +1,274 @@
+"""The `Bus` port on Azure Service Bus (`azure-servicebus`, async).
+
+Queues are session-enabled entities made by the infrastructure; this adapter only sends and
+receives. A send is one `ServiceBusMessageBatch`, so it is all or nothing, and a message over
+the entity's size limit is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusReceivedMessage, ServiceBusSubQueue
+from azure.servicebus.aio import ServiceBusClient, ServiceBusReceiver, ServiceBusSender
+from azure.servicebus.exceptions import (
+    MessageLockLostError,
+    MessageSizeExceededError,
+    OperationTimeoutError,
+    ServiceBusError,
+    SessionCannotBeLockedError,
+    SessionLockLostError,
+)
+
+from shared.adapters.azure.servicebus_messages import (
+    dead_letter_of,
+    from_sdk,
+    locked_dead_letter_of,
+    to_sdk,
+)
+from shared.ports.bus import (
+    BusUnavailable,
+    DeadLetter,
+    MessageTooLarge,
+    NoSessionAvailable,
+    OutgoingMessage,
+    ReceivedDeadLetter,
+    ReceivedMessage,
+    SessionLockLost,
+)
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    """SDK errors as the port's: lost locks, no session, or the bus unavailable."""
+    try:
+        yield
+    except (SessionLockLostError, MessageLockLostError) as exc:
+        raise SessionLockLost(str(exc)) from exc
+    except (OperationTimeoutError, SessionCannotBeLockedError) as exc:
+        raise NoSessionAvailable(str(exc)) from exc
+    except MessageSizeExceededError as exc:
+        raise MessageTooLarge(str(exc)) from exc
+    except ServiceBusError as exc:
+        raise BusUnavailable(f"Service Bus: {type(exc).__name__}: {exc}") from exc
+
+
+class ServiceBusBus:
+    """Sends through one cached sender per queue; receives one session per receiver."""
+
+    def __init__(self, client: ServiceBusClient, *, receive_wait_seconds: float = 1.0) -> None:
+        self._client = client
+        self._senders: dict[str, ServiceBusSender] = {}
+        self._sender_lock = asyncio.Lock()
+        self._receive_wait = receive_wait_seconds
+
+    async def _sender(self, queue: str) -> ServiceBusSender:
+        async with self._sender_lock:
+            sender = self._senders.get(queue)
+            if sender is None:
+                sender = self._client.get_queue_sender(queue)
+                self._senders[queue] = sender
+            return sender
+
+    async def send(self, queue: str, messages: list[OutgoingMessage]) -> None:
+        """Send all of `messages` in one batch, or nothing (`MessageTooLarge`, `BusUnavailable`)."""
+        if not messages:
+            return
+        sdk_messages = [to_sdk(message) for message in messages]
+        async with _translated():
+            sender = await self._sender(queue)
+            batch = await sender.create_message_batch()
+            for message, sdk_message in zip(messages, sdk_messages, strict=True):
+                try:
+                    batch.add_message(sdk_message)
+                except MessageSizeExceededError as exc:
+                    raise MessageTooLarge(
+                        f"message {message.message_id!r} does not fit the entity's limit of "
+                        f"{batch.max_size_in_bytes} bytes (with the {len(batch)} before it)"
+                    ) from exc
+            await sender.send_messages(batch)
+
+    async def accept_next_session(
+        self, queue: str, *, wait_seconds: float = 0.0
+    ) -> ServiceBusSessionReceiver:
+        """Lock the next session with messages the service hands out (`NoSessionAvailable`)."""
+        receiver = self._client.get_queue_receiver(
+            queue, session_id=NEXT_AVAILABLE_SESSION, max_wait_time=max(wait_seconds, 0.1)
+        )
+        return await ServiceBusSessionReceiver.open(receiver, self._receive_wait)
+
+    async def accept_session(self, queue: str, session_id: str) -> ServiceBusSessionReceiver:
+        """Lock one named session (`NoSessionAvailable` if another receiver holds it)."""
+        receiver = self._client.get_queue_receiver(queue, session_id=session_id)
+        return await ServiceBusSessionReceiver.open(receiver, self._receive_wait)
+
+    async def peek_dead_letters(
+        self, queue: str, *, max_count: int = 100, from_sequence_number: int = 0
+    ) -> list[DeadLetter]:
+        """Dead letters of a queue in sequence order, without locking them."""
+        receiver = self._client.get_queue_receiver(queue, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
+        async with _translated(), receiver:
+            peeked = await receiver.peek_messages(
+                max_message_count=max_count, sequence_number=from_sequence_number
+            )
+        return [dead_letter_of(message) for message in peeked]
+
+    async def open_dead_letter_receiver(self, queue: str) -> ServiceBusDeadLetterReceiver:
+        """A peek-lock receiver of the queue's dead-letter sub-queue (which has no sessions)."""
+        receiver = self._client.get_queue_receiver(queue, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
+        async with _translated():
+            await receiver.__aenter__()
+        return ServiceBusDeadLetterReceiver(receiver, self._receive_wait)
+
+    async def ping(self) -> None:
+        """Raise `BusUnavailable` unless a sender link to the commands queue opens."""
+        from shared.queues import COMMANDS
+
+        async with _translated():
+            sender = await self._sender(COMMANDS)
+            await sender.__aenter__()
+
+    async def close(self) -> None:
+        """Close the senders and the client's connection."""
+        for sender in list(self._senders.values()):
+            await sender.close()
+        self._senders.clear()
+        await self._client.close()
+
+
+class ServiceBusSessionReceiver:
+    """One accepted session; the SDK messages are kept by lock token until they are settled."""
+
+    def __init__(self, receiver: ServiceBusReceiver, receive_wait_seconds: float) -> None:
+        self._receiver = receiver
+        self._wait = receive_wait_seconds
+        self._locked: dict[str, ServiceBusReceivedMessage] = {}
+
+    @classmethod
+    async def open(
+        cls, receiver: ServiceBusReceiver, receive_wait_seconds: float
+    ) -> ServiceBusSessionReceiver:
+        """Open the receiver's link, which locks its session."""
+        async with _translated():
+            await receiver.__aenter__()
+        return cls(receiver, receive_wait_seconds)
+
+    @property
+    def session_id(self) -> str:
+        """The accepted session."""
+        return str(self._receiver.session.session_id)
+
+    @property
+    def locked_until(self) -> datetime:
+        """When the session lock expires unless renewed."""
+        until = self._receiver.session.locked_until_utc
+        return until or datetime.now(UTC)
+
+    async def receive(self, max_messages: int = 1) -> list[ReceivedMessage]:
+        """Up to `max_messages` messages of this session, oldest first, locked."""
+        async with _translated():
+            received = await self._receiver.receive_messages(
+                max_message_count=max_messages, max_wait_time=self._wait
+            )
+        return [self._keep(message) for message in received]
+
+    def _keep(self, message: ServiceBusReceivedMessage) -> ReceivedMessage:
+        port_message = from_sdk(message)
+        self._locked[port_message.lock_token] = message
+        return port_message
+
+    def _sdk(self, message: ReceivedMessage) -> ServiceBusReceivedMessage:
+        try:
+            return self._locked.pop(message.lock_token)
+        except KeyError:
+            raise SessionLockLost(f"message {message.message_id!r} is not locked here") from None
+
+    async def complete(self, message: ReceivedMessage) -> None:
+        """Remove the message: it was handled."""
+        async with _translated():
+            await self._receiver.complete_message(self._sdk(message))
+
+    async def abandon(self, message: ReceivedMessage) -> None:
+        """Give the message back; its delivery count stays raised."""
+        async with _translated():
+            await self._receiver.abandon_message(self._sdk(message))
+
+    async def dead_letter(
+        self, message: ReceivedMessage, *, reason: str, description: str = ""
+    ) -> None:
+        """Move the message to the dead-letter sub-queue with its reason."""
+        async with _translated():
+            await self._receiver.dead_letter_message(
+                self._sdk(message), reason=reason, error_description=description
+            )
+
+    async def defer(self, message: ReceivedMessage) -> None:
+        """Set the message aside until `receive_deferred` asks for its sequence number."""
+        async with _translated():
+            await self._receiver.defer_message(self._sdk(message))
+
+    async def receive_deferred(self, sequence_numbers: list[int]) -> list[ReceivedMessage]:
+        """The deferred messages of this session with these sequence numbers, locked."""
+        if not sequence_numbers:
+            return []
+        async with _translated():
+            received = await self._receiver.receive_deferred_messages(sequence_numbers)
+        return [self._keep(message) for message in received]
+
+    async def renew_lock(self) -> datetime:
+        """Extend the session lock (`SessionLockLost` if it is gone)."""
+        async with _translated():
+            return await self._receiver.session.renew_lock()
+
+    async def close(self) -> None:
+        """Release the session; unsettled messages are delivered again."""
+        self._locked.clear()
+        async with _translated():
+            await self._receiver.close()
+
+
+class ServiceBusDeadLetterReceiver:
+    """Peek-lock receiving from a dead-letter sub-queue, for replay and purge."""
+
+    def __init__(self, receiver: ServiceBusReceiver, receive_wait_seconds: float) -> None:
+        self._receiver = receiver
+        self._wait = receive_wait_seconds
+        self._locked: dict[str, ServiceBusReceivedMessage] = {}
+
+    async def receive(self, max_messages: int = 1) -> list[ReceivedDeadLetter]:
+        """Up to `max_messages` dead letters, each locked to this receiver."""
+        async with _translated():
+            received = await self._receiver.receive_messages(
+                max_message_count=max_messages, max_wait_time=self._wait
+            )
+        letters = []
+        for message in received:
+            letter = locked_dead_letter_of(message)
+            self._locked[letter.lock_token] = message
+            letters.append(letter)
+        return letters
+
+    def _sdk(self, dead_letter: ReceivedDeadLetter) -> ServiceBusReceivedMessage:
+        try:
+            return self._locked.pop(dead_letter.lock_token)
+        except KeyError:
+            raise ValueError(f"dead letter {dead_letter.message_id!r} is not held here") from None
+
+    async def complete(self, dead_letter: ReceivedDeadLetter) -> None:
+        """Remove the dead letter for good."""
+        async with _translated():
+            await self._receiver.complete_message(self._sdk(dead_letter))
+
+    async def abandon(self, dead_letter: ReceivedDeadLetter) -> None:
+        """Give the dead letter back, unchanged."""
+        async with _translated():
+            await self._receiver.abandon_message(self._sdk(dead_letter))
+
+    async def close(self) -> None:
+        """Close the link; the dead letters still held are given back when their locks lapse."""
+        self._locked.clear()
+        async with _translated():
+            await self._receiver.close()

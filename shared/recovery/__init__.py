@@ -1,0 +1,1 @@
+"""Recovery for operators: dead letters (list, replay, purge) and the tenants' command journal."""

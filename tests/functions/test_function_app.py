@@ -1,0 +1,251 @@
+"""The Azure Functions app: its indexed bindings, and its triggers run on the local adapters.
+
+The triggers are called as the host calls them, with real `azure.functions` Service Bus
+messages; settlement goes to a recording stand-in for the extension's `ServiceBusMessageActions`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.functions.meta import Datum
+from azure.functions.servicebus import ServiceBusMessage
+
+import functions.runtime as runtime
+from function_app import app
+from functions.delivery import session_id_of
+from functions.runtime import Runtime
+from shared.contracts.envelope import Envelope
+from shared.jobs import load
+from shared.settings import Settings
+from tests.harness import settings_for
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+Trigger = Callable[..., Awaitable[None]]
+
+
+@functools.cache
+def indexed() -> dict[str, tuple[dict[str, Any], Trigger]]:
+    """`app.get_functions()`, called once per process (a second call is a duplicate error)."""
+    return {
+        f.get_function_name(): (json.loads(f.get_function_json()), f.get_user_function())
+        for f in app.get_functions()
+    }
+
+
+@dataclass
+class RecordingActions:
+    """Records the settlement calls the trigger makes."""
+
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def complete(self, message: Any) -> None:
+        self.calls.append(("complete", message.message_id))
+
+    def abandon(self, message: Any) -> None:
+        self.calls.append(("abandon", message.message_id))
+
+    def deadletter(
+        self,
+        message: Any,
+        deadletter_reason: str | None = None,
+        deadletter_error_description: str | None = None,
+    ) -> None:
+        self.calls.append(
+            ("deadletter", message.message_id, deadletter_reason, deadletter_error_description)
+        )
+
+
+def sb_message(
+    body: bytes,
+    *,
+    message_id: str,
+    session_id: str | None,
+    delivery_count: int = 1,
+    metadata: dict[str, Any] | None = None,
+) -> ServiceBusMessage:
+    return ServiceBusMessage(
+        body=body,
+        message_id=message_id,
+        session_id=session_id,
+        delivery_count=delivery_count,
+        lock_token=f"lock-{message_id}",
+        content_type="application/json",
+        application_properties={},
+        user_properties={},
+        trigger_metadata=metadata,
+    )
+
+
+@pytest.fixture
+async def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Settings]:
+    configured = settings_for(tmp_path, bus_max_delivery_count=3)
+    local = Runtime(lambda: configured)
+    monkeypatch.setattr(runtime, "RUNTIME", local)
+    yield configured
+    await local.close()
+
+
+@pytest.mark.parametrize("queue", ["commands", "webhooks"])
+def test_each_queue_has_a_session_enabled_trigger_on_the_service_bus_connection(
+    queue: str,
+) -> None:
+    binding_json, _ = indexed()[queue]
+    (binding,) = binding_json["bindings"]
+    assert binding == {
+        "direction": "IN",
+        "type": "serviceBusTrigger",
+        "name": "message",
+        "connection": "SERVICEBUS",
+        "queueName": queue,
+        "isSessionsEnabled": True,
+        "cardinality": "ONE",
+        "autoCompleteMessages": False,
+    }
+    assert binding_json["scriptFile"] == "function_app.py"
+
+
+def test_the_app_has_exactly_the_two_queue_triggers() -> None:
+    assert sorted(indexed()) == ["commands", "webhooks"]
+
+
+def _duration(text: str) -> timedelta:
+    hours, minutes, seconds = text.split(":")
+    return timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
+
+
+def test_host_json_is_tuned_for_many_small_tenant_sessions() -> None:
+    host = json.loads((REPO_ROOT / "host.json").read_text())
+    service_bus = host["extensions"]["serviceBus"]
+    assert service_bus["maxConcurrentSessions"] > 8
+    assert _duration(service_bus["sessionIdleTimeout"]) <= timedelta(seconds=5)
+    longest_handler = timedelta(seconds=Settings().handler_timeout_seconds)
+    assert _duration(service_bus["maxAutoLockRenewalDuration"]) > longest_handler
+    assert _duration(host["functionTimeout"]) > longest_handler
+    assert service_bus["autoCompleteMessages"] is False
+    assert re.fullmatch(r"\[4\.\*, 5\.0\.0\)", host["extensionBundle"]["version"])
+
+
+async def test_a_command_runs_end_to_end_and_is_completed(settings: Settings) -> None:
+    _, trigger = indexed()["commands"]
+    envelope = Envelope(
+        type="item.create",
+        tenant_id="contoso",
+        subject="user@contoso",
+        data={"container": "notes", "item": {"id": "n1", "text": "from Functions"}},
+    )
+    actions = RecordingActions()
+    message = sb_message(envelope.to_bytes(), message_id=envelope.command_id, session_id="contoso")
+    await trigger(message=message, actions=actions)
+    assert actions.calls == [("complete", envelope.command_id)]
+    pipeline = await runtime.RUNTIME.pipeline()
+    store = pipeline.services.store.for_tenant("contoso")
+    job = await load(store, envelope.command_id)
+    assert job is not None and job[0].status == "Succeeded"
+    item = await store.get("items.notes", "n1")
+    assert item is not None and item["text"] == "from Functions"
+    assert await pipeline.services.store.for_tenant("fabrikam").get("items.notes", "n1") is None
+
+
+async def test_the_session_id_falls_back_to_the_trigger_metadata(settings: Settings) -> None:
+    _, trigger = indexed()["commands"]
+    envelope = Envelope(
+        type="item.create",
+        tenant_id="fabrikam",
+        subject="u",
+        data={"container": "notes", "item": {"id": "n2"}},
+    )
+    message = sb_message(
+        envelope.to_bytes(),
+        message_id=envelope.command_id,
+        session_id=None,
+        metadata={"MessageSession": Datum(json.dumps({"SessionId": "fabrikam"}), "json")},
+    )
+    assert session_id_of(message) == "fabrikam"
+    actions = RecordingActions()
+    await trigger(message=message, actions=actions)
+    assert actions.calls == [("complete", envelope.command_id)]
+
+
+async def test_a_poison_message_is_dead_lettered_with_its_reason_at_once(
+    settings: Settings,
+) -> None:
+    _, trigger = indexed()["commands"]
+    actions = RecordingActions()
+    await trigger(
+        message=sb_message(b"{not json", message_id="m1", session_id="contoso"), actions=actions
+    )
+    ((action, message_id, reason, description),) = actions.calls
+    assert (action, message_id, reason) == ("deadletter", "m1", "InvalidEnvelope")
+    assert description
+
+
+async def test_an_invalid_command_is_dead_lettered_and_its_job_fails(settings: Settings) -> None:
+    _, trigger = indexed()["commands"]
+    envelope = Envelope(
+        type="agent.create", tenant_id="contoso", subject="u", data={"name": "", "bogus": 1}
+    )
+    actions = RecordingActions()
+    message = sb_message(envelope.to_bytes(), message_id=envelope.command_id, session_id="contoso")
+    await trigger(message=message, actions=actions)
+    assert actions.calls[0][:3] == ("deadletter", envelope.command_id, "InvalidCommand")
+    store = (await runtime.RUNTIME.pipeline()).services.store.for_tenant("contoso")
+    job = await load(store, envelope.command_id)
+    assert job is not None and job[0].status == "Failed" and job[0].error is not None
+    assert job[0].error.code == "Invalid"
+
+
+async def test_a_command_in_another_tenants_session_is_dead_lettered(settings: Settings) -> None:
+    _, trigger = indexed()["commands"]
+    envelope = Envelope(type="item.create", tenant_id="contoso", subject="u", data={})
+    actions = RecordingActions()
+    message = sb_message(envelope.to_bytes(), message_id=envelope.command_id, session_id="fabrikam")
+    await trigger(message=message, actions=actions)
+    assert actions.calls[0][2] == "TenantMismatch"
+
+
+async def test_a_failing_handler_is_abandoned_then_dead_lettered_on_the_last_delivery(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers import handlers
+
+    async def broken(command: Any, context: Any) -> Any:
+        raise RuntimeError("the engine is down")
+
+    monkeypatch.setitem(handlers.HANDLERS, "item.create", broken)
+    _, trigger = indexed()["commands"]
+    envelope = Envelope(
+        type="item.create", tenant_id="contoso", subject="u", data={"container": "c", "item": {}}
+    )
+    actions = RecordingActions()
+    for delivery in (1, 2, 3):
+        message = sb_message(
+            envelope.to_bytes(),
+            message_id=envelope.command_id,
+            session_id="contoso",
+            delivery_count=delivery,
+        )
+        await trigger(message=message, actions=actions)
+    assert [call[0] for call in actions.calls] == ["abandon", "abandon", "deadletter"]
+    assert actions.calls[-1][2:] == (
+        "MaxDeliveryCountExceeded",
+        "RuntimeError: the engine is down",
+    )
+
+
+async def test_an_undecodable_webhook_delivery_is_dead_lettered_with_its_reason(
+    settings: Settings,
+) -> None:
+    _, trigger = indexed()["webhooks"]
+    actions = RecordingActions()
+    message = sb_message(b"[]", message_id="w1", session_id="contoso:wh_1")
+    await trigger(message=message, actions=actions)
+    assert actions.calls[0][:3] == ("deadletter", "w1", "InvalidDelivery")

@@ -1,0 +1,101 @@
+"""The pipeline's telemetry hooks: a span per delivered command, one around its handler.
+
+Kept out of the pipeline's stages: `observed` wraps the whole processing of a message (queue
+wait, settlement, boundary violations), `handled` wraps the handler call (its span, duration
+and outcome). Both do nothing but bind the log context when telemetry is off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Protocol
+
+from shared import boundary
+from shared.boundary import Violation
+from shared.contracts.commands import INTERNAL_COMMANDS
+from shared.contracts.envelope import Envelope
+from shared.queues import COMMANDS, tenant_of_session
+from shared.telemetry import Telemetry
+from shared.tracing import Consumption, consuming, handling
+
+VIOLATIONS = {
+    "UnknownTenant": Violation.UNKNOWN_TENANT_MESSAGE,
+    "TenantMismatch": Violation.TENANT_MISMATCH,
+}
+"""Dead-letter reasons that mean a message tried to cross a tenant boundary."""
+
+
+class Observed(Protocol):
+    """What `observed` needs of a delivered message."""
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def delivery_count(self) -> int: ...
+
+
+class Observation:
+    """One message being processed; told how it was settled."""
+
+    def __init__(
+        self, telemetry: Telemetry, consumption: Consumption, envelope: Envelope, session: str
+    ) -> None:
+        self._telemetry = telemetry
+        self._consumption = consumption
+        self._envelope = envelope
+        self._session = session
+
+    def settled(self, action: str, reason: str) -> None:
+        """Record the settlement; a dead letter for crossing a boundary is reported as such."""
+        self._consumption.settled(action, reason)
+        violation = VIOLATIONS.get(reason) if action == "dead_letter" else None
+        if violation is not None:
+            boundary.report(
+                self._telemetry,
+                violation,
+                tenant_id=tenant_of_session(self._session),
+                target_tenant_id=self._envelope.tenant_id,
+                message_id=self._envelope.command_id,
+            )
+
+
+def _enqueued(envelope: Envelope, delivery: Observed) -> datetime | None:
+    if envelope.type in INTERNAL_COMMANDS:
+        return None  # a scheduled follow-up: its delay is by design, not a wait
+    enqueued = getattr(delivery, "enqueued_time", None)
+    return enqueued if isinstance(enqueued, datetime) else envelope.time
+
+
+@contextlib.contextmanager
+def observed(
+    telemetry: Telemetry, envelope: Envelope, delivery: Observed, job_id: str
+) -> Iterator[Observation]:
+    """Around the processing of one decoded command."""
+    with consuming(
+        telemetry,
+        COMMANDS,
+        tenant_id=envelope.tenant_id,
+        job_id=job_id,
+        command_type=envelope.type,
+        message_id=delivery.message_id,
+        delivery_count=delivery.delivery_count,
+        traceparent=envelope.traceparent,
+        enqueued=_enqueued(envelope, delivery),
+        now=datetime.now(UTC),
+    ) as consumption:
+        yield Observation(telemetry, consumption, envelope, delivery.session_id)
+
+
+def handled(
+    telemetry: Telemetry, envelope: Envelope, job_id: str
+) -> contextlib.AbstractContextManager[None]:
+    """Around the handler call."""
+    return handling(
+        telemetry, tenant_id=envelope.tenant_id, job_id=job_id, command_type=envelope.type
+    )
