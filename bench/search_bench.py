@@ -18,6 +18,7 @@ import json
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -119,13 +120,19 @@ async def bench(
         embedder = LocalEmbedder() if vectors else None
         if embedder is not None:
             await embedder.embed(["warm up the model"])  # loading is not indexing
-        index = SqliteSearchIndex(Path(folder) / "search.sqlite3", embedder=embedder)
-        for other in ("fabrikam", "northwind"):  # other tenants' rows share the file
-            await index.for_tenant(other).upsert(corpus(1000, seed + 1)[:1000])
+        path = Path(folder) / "search.sqlite3"
+        others = SqliteSearchIndex(path)  # other tenants' rows share the file (text only)
+        for other in ("fabrikam", "northwind"):
+            await others.for_tenant(other).upsert(corpus(1000, seed + 1))
+        await others.close()
+        index = SqliteSearchIndex(path, embedder=embedder)
         tenant = index.for_tenant("contoso")
         started = time.perf_counter()
         for start in range(0, len(documents), batch):
             await tenant.upsert(documents[start : start + batch])
+            done = min(start + batch, len(documents))
+            elapsed = time.perf_counter() - started
+            print(f"  indexed {done}/{len(documents)} ({done / elapsed:.1f}/s)", file=sys.stderr)
         indexing_seconds = time.perf_counter() - started
         modes: list[SearchMode] = ["text", "vector", "hybrid"] if vectors else ["text"]
         latencies: dict[str, dict[str, float]] = {}

@@ -87,7 +87,7 @@ async def index_documents(
 async def search_documents(
     request: Request,
     index: IndexDep,
-    query: Annotated[str, Query(min_length=1, max_length=1000)],
+    query: Annotated[str, Query(min_length=1, max_length=1000)] = "*",
     top: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: Annotated[Literal["text", "vector", "hybrid"], Query()] = "text",
 ) -> JSONResponse:

@@ -6,7 +6,7 @@ this once. URLs pass the SSRF guard at registration, and again at every delivery
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -31,6 +31,8 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 EndpointId = Annotated[str, Path(pattern=r"^wh_[0-9a-f]{24}$")]
 DeliveryId = Annotated[str, Path(pattern=r"^msg_[0-9a-f]{24}$")]
+STALE_PENDING = timedelta(minutes=1)
+"""A delivery still pending this long after its attempt was due lost its message: resend it."""
 
 
 class NewEndpoint(BaseModel):
@@ -151,7 +153,9 @@ async def redeliver(
         raise Problem.of(ErrorCode.NOT_FOUND, f"Delivery '{delivery_id}' was not found.")
     if endpoint.status == "disabled":
         raise Problem.of(ErrorCode.CONFLICT, "The endpoint is disabled; register it again.")
-    if entry.status == "pending":
+    now = _now(services)
+    due = entry.next_attempt_at
+    if entry.status == "pending" and due is not None and due > now - STALE_PENDING:
         raise Problem.of(ErrorCode.CONFLICT, "A retry of this delivery is already scheduled.")
     message = DeliveryMessage(
         tenant_id=caller.tenant_id,
@@ -162,7 +166,6 @@ async def redeliver(
         body=entry.body,
         series=new_id("rdl"),
     )
-    now = _now(services)
     # pending first: the dispatcher sends whatever the log does not call succeeded
     pending = await deliveries.record(
         caller.store, message, "pending", now=now, next_attempt_at=now

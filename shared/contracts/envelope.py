@@ -43,8 +43,10 @@ class Envelope(BaseModel):
     )
 
     def to_bytes(self) -> bytes:
-        """The wire form: compact JSON with camelCase names."""
-        return self.model_dump_json(by_alias=True).encode()
+        """The wire form: compact JSON with camelCase names (`replay` only when set, so a
+        worker that predates it still reads every ordinary command)."""
+        unset = {"replay"} if self.replay is None else None
+        return self.model_dump_json(by_alias=True, exclude=unset).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:

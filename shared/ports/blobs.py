@@ -89,7 +89,6 @@ class BlobStore(Protocol):
         """The area of one tenant."""
         ...
 
-
     async def close(self) -> None:
         """Release connections."""
         ...

@@ -91,7 +91,6 @@ class SearchIndex(Protocol):
         """The slice of one tenant."""
         ...
 
-
     async def close(self) -> None:
         """Release connections."""
         ...

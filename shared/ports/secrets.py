@@ -36,7 +36,6 @@ class SecretStore(Protocol):
         """The secrets of one tenant."""
         ...
 
-
     async def close(self) -> None:
         """Release connections."""
         ...

@@ -103,7 +103,6 @@ class Store(Protocol):
         """Raise `StoreUnavailable` unless the store answers."""
         ...
 
-
     async def close(self) -> None:
         """Release connections."""
         ...

@@ -10,9 +10,9 @@ import contextlib
 import hashlib
 import os
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import AsyncContextManager
 
 import pytest
 

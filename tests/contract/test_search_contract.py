@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import AsyncContextManager
 
 import pytest
 

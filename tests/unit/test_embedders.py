@@ -129,7 +129,7 @@ async def test_a_refusal_says_what_the_service_said() -> None:
     embedder = AzureOpenAIEmbedder(
         ENDPOINT, "emb", dimensions=4, api_key="k", transport=Recorder(lambda _: refusal).transport
     )
-    with pytest.raises(EmbedderFailed, match="401 PermissionDenied: Key is wrong."):
+    with pytest.raises(EmbedderFailed, match=r"401 PermissionDenied: Key is wrong\."):
         await embedder.embed(["x"])
     await embedder.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import zipfile
 
 import docx
@@ -158,7 +159,7 @@ def test_chunks_stay_within_the_size_and_cover_every_sentence() -> None:
 
 def test_each_chunk_begins_with_the_last_sentences_of_the_one_before() -> None:
     chunks = chunk_text(" ".join(SENTENCES), size=300, overlap=80)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         last = before.text.split(". ")[-1]
         assert after.text.startswith(last.rstrip(".")), (before.text, after.text)
 

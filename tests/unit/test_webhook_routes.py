@@ -231,3 +231,22 @@ async def test_deleting_an_endpoint_removes_its_secret(harness: Harness) -> None
     assert deleted.status_code == 204
     with pytest.raises(SecretMissing):
         await scope.secrets.get(name)
+
+
+async def test_a_delivery_with_a_retry_scheduled_cannot_be_redelivered_meanwhile(
+    harness: Harness,
+) -> None:
+    auth = harness.auth("contoso")
+    with Receiver() as receiver:
+        receiver.answer(503)
+        hook = await register(harness, "contoso", receiver.url, ["job.succeeded"])
+        await command(harness, "contoso", "/cosmos/notes", {"n": 1})
+        await receiver.wait_for(1)
+        log = f"/webhooks/{hook['id']}/deliveries"
+        async with asyncio.timeout(10):
+            while not (entries := (await harness.client.get(log, headers=auth)).json()):
+                await asyncio.sleep(0.01)
+        [entry] = entries
+        refused = await harness.client.post(f"{log}/{entry['id']}/redeliver", headers=auth)
+    assert entry["status"] == "pending" and entry["attempts"][0]["status_code"] == 503
+    assert refused.status_code == 409

@@ -1,0 +1,107 @@
+"""Ingress throughput and latency against the floor, measured side by side with wrk.
+
+The floor is a bare FastAPI endpoint answering 202 (`bench/floor_app.py`) under the same
+uvicorn settings (one process, uvloop, httptools, no access log). tenantry runs as
+`tenantry up --workers 0`, so only the ingress competes with wrk for the two cores; every
+accepted command is still verified, stamped, committed to the bus and recorded as a job.
+
+    .venv/bin/python bench/ingress_bench.py --seconds 10 --connections 1 16 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from cli.deployment import LocalDeployment, free_port
+
+LUA = """
+wrk.method = "POST"
+wrk.body = '{"note": "benchmark", "n": 1}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+"""
+
+
+def run_wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, float]:
+    """One wrk run; requests per second and latency percentiles in milliseconds."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % token)
+    threads = min(2, connections)
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+         "-s", script.name, f"{url}/cosmos/bench"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    os.unlink(script.name)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    for pct in ("50", "99"):
+        match = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out)
+        assert match, out
+        value, unit = float(match.group(1)), match.group(2)
+        figures[f"p{pct}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    figures["errors"] = float(non_2xx.group(1)) if non_2xx else 0.0
+    return figures
+
+
+def start_floor() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{url}/docs", timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("the floor app did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 16, 64])
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    results: dict[str, dict[str, dict[str, float]]] = {"floor": {}, "tenantry": {}}
+    floor, floor_url = start_floor()
+    try:
+        for c in args.connections:
+            results["floor"][str(c)] = run_wrk(floor_url, "none", c, args.seconds)
+    finally:
+        floor.terminate()
+        floor.wait()
+    with tempfile.TemporaryDirectory(prefix="tenantry-ingress-") as tmp, \
+            LocalDeployment(Path(tmp), workers=0) as live:
+        token = live.token("contoso")
+        for c in args.connections:
+            results["tenantry"][str(c)] = run_wrk(live.url, token, c, args.seconds)
+    print(f"{'clients':>8} {'floor rps':>10} {'tenantry rps':>13} {'ratio':>6} "
+          f"{'p50 ms':>14} {'p99 ms':>14}")
+    for c in args.connections:
+        f, t = results["floor"][str(c)], results["tenantry"][str(c)]
+        print(f"{c:>8} {f['rps']:>10.0f} {t['rps']:>13.0f} {t['rps'] / f['rps']:>6.2f} "
+              f"{f['p50_ms']:>6.2f}/{t['p50_ms']:<7.2f} {f['p99_ms']:>6.2f}/{t['p99_ms']:<7.2f}")
+    out = Path("bench/results")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ingress.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
