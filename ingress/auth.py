@@ -26,6 +26,7 @@ TENANT_CLAIM = "extension_tenantId"
 
 _MIN_HMAC_SECRET_BYTES = 32  # RFC 7518 §3.2: at least the hash size for HS256
 _REQUIRED_CLAIMS = ("exp", "aud", "iss", "sub")
+_VERIFIED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class TokenVerifier:
         self._algorithm = settings.jwt_algorithm
         self._clock = clock
         self._secret: bytes | None = None
+        self._verified: dict[str, tuple[Principal, float]] = {}
         self._jwks: JwksCache | None = None
         if self._algorithm == "HS256":
             self._secret = _hmac_secret(settings)
@@ -91,6 +93,30 @@ class TokenVerifier:
             raise AuthError("token too large")
         if not token.isascii() or token.count(".") != 2:
             raise AuthError("malformed token")
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, good_until = cached
+            if self._clock() < good_until:
+                return principal
+            del self._verified[token]
+        principal = await self._verify_uncached(token)
+        self._remember(token, principal)
+        return principal
+
+    def _remember(self, token: str, principal: Principal) -> None:
+        """Keep a verified token until it expires (or the cache lifetime ends, if sooner).
+
+        The key is the whole token, signature included, so any change to it misses the cache;
+        entries live at most `jwks_cache_seconds`, so a signing key withdrawn from the JWKS
+        stops being honoured within that time.
+        """
+        expires = _numeric_date(principal.claims, "exp") + self._settings.jwt_leeway_seconds
+        good_until = min(expires, self._clock() + self._settings.jwks_cache_seconds)
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = (principal, good_until)
+
+    async def _verify_uncached(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -685,3 +685,20 @@ async def test_an_expired_dev_token_is_refused() -> None:
 def test_dev_tokens_need_hs256_and_a_secret(settings: Any) -> None:
     with pytest.raises(RuntimeError):
         issue_dev_token(settings(), tenant_id=TENANT)
+
+
+async def test_a_verified_token_is_remembered_only_until_it_expires() -> None:
+    now = [1_000_000.0]
+    settings = Settings(jwt_algorithm="HS256", jwt_secret_key="s" * 40, jwt_leeway_seconds=0)
+    verifier = TokenVerifier(settings, clock=lambda: now[0])
+    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "u",
+              "extension_tenantId": "contoso", "exp": now[0] + 60}
+    token = jwt.encode(claims, "s" * 40, algorithm="HS256")
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) is first
+    tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    with pytest.raises(AuthError):
+        await verifier.verify(tampered)
+    now[0] += 61
+    with pytest.raises(AuthError, match="expired"):
+        await verifier.verify(token)
