@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _checkov() -> str:
-    beside = Path(sys.executable).with_name("checkov")
-    found = str(beside) if beside.exists() else shutil.which("checkov")
-    assert found, "checkov is not installed (it is in the dev extra: pip install -e '.[dev]')"
+    tools = Path(__file__).resolve().parents[2] / ".tools" / "checkov" / "bin" / "checkov"
+    found = str(tools) if tools.exists() else shutil.which("checkov")
+    assert found, "checkov is not installed (scripts/bootstrap puts it in .tools/checkov)"
     return found
 
 
