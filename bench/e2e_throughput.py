@@ -85,9 +85,7 @@ def main() -> None:
         with LocalDeployment(Path(tmp), workers=args.workers, env=env) as live:
             tokens = [live.token(t["id"]) for t in tenants]
             started = time.perf_counter()
-            submit_seconds = asyncio.run(
-                _submit(live.url, tokens, args.commands, args.concurrency)
-            )
+            submit_seconds = asyncio.run(_submit(live.url, tokens, args.commands, args.concurrency))
             store = Path(tmp) / "store.sqlite3"
             while _ended(store) < args.commands:
                 time.sleep(0.05)

@@ -39,18 +39,34 @@ def run_wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, f
         script.write(LUA % token)
     threads = min(2, connections)
     out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-         "-s", script.name, f"{url}/cosmos/bench"],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            script.name,
+            f"{url}/cosmos/bench",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     os.unlink(script.name)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rps, out
+    figures = {"rps": float(rps.group(1))}
     for pct in ("50", "99"):
         match = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out)
         assert match, out
         value, unit = float(match.group(1)), match.group(2)
-        figures[f"p{pct}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+        figures[f"p{pct}_ms"] = value * scale
     figures["errors"] = float(non_2xx.group(1)) if non_2xx else 0.0
     return figures
 
@@ -58,9 +74,21 @@ def run_wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, f
 def start_floor() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.floor_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -87,17 +115,23 @@ def main() -> None:
     finally:
         floor.terminate()
         floor.wait()
-    with tempfile.TemporaryDirectory(prefix="tenantry-ingress-") as tmp, \
-            LocalDeployment(Path(tmp), workers=0) as live:
+    with (
+        tempfile.TemporaryDirectory(prefix="tenantry-ingress-") as tmp,
+        LocalDeployment(Path(tmp), workers=0) as live,
+    ):
         token = live.token("contoso")
         for c in args.connections:
             results["tenantry"][str(c)] = run_wrk(live.url, token, c, args.seconds)
-    print(f"{'clients':>8} {'floor rps':>10} {'tenantry rps':>13} {'ratio':>6} "
-          f"{'p50 ms':>14} {'p99 ms':>14}")
+    print(
+        f"{'clients':>8} {'floor rps':>10} {'tenantry rps':>13} {'ratio':>6} "
+        f"{'p50 ms':>14} {'p99 ms':>14}"
+    )
     for c in args.connections:
         f, t = results["floor"][str(c)], results["tenantry"][str(c)]
-        print(f"{c:>8} {f['rps']:>10.0f} {t['rps']:>13.0f} {t['rps'] / f['rps']:>6.2f} "
-              f"{f['p50_ms']:>6.2f}/{t['p50_ms']:<7.2f} {f['p99_ms']:>6.2f}/{t['p99_ms']:<7.2f}")
+        print(
+            f"{c:>8} {f['rps']:>10.0f} {t['rps']:>13.0f} {t['rps'] / f['rps']:>6.2f} "
+            f"{f['p50_ms']:>6.2f}/{t['p50_ms']:<7.2f} {f['p99_ms']:>6.2f}/{t['p99_ms']:<7.2f}"
+        )
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
     (out / "ingress.json").write_text(json.dumps(results, indent=2))

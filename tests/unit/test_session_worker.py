@@ -19,8 +19,12 @@ from workers.session_worker import SessionWorker
 
 
 def _item(tenant: str, n: int) -> Envelope:
-    return Envelope(type="item.create", tenant_id=tenant, subject="u",
-                    data={"container": "notes", "item": {"n": n}})
+    return Envelope(
+        type="item.create",
+        tenant_id=tenant,
+        subject="u",
+        data={"container": "notes", "item": {"n": n}},
+    )
 
 
 async def test_a_handler_slower_than_the_lock_keeps_its_session_and_runs_once(
@@ -37,8 +41,13 @@ async def test_a_handler_slower_than_the_lock_keeps_its_session_and_runs_once(
 
     handlers = {**HANDLERS, "item.create": slow}
     workers = [
-        SessionWorker(services.bus, Pipeline(services, handlers), concurrency=2, batch_size=1,
-                      lock_duration_seconds=0.6)
+        SessionWorker(
+            services.bus,
+            Pipeline(services, handlers),
+            concurrency=2,
+            batch_size=1,
+            lock_duration_seconds=0.6,
+        )
         for _ in range(2)
     ]
     envelope = _item("contoso", 1)
@@ -67,8 +76,13 @@ async def test_stopping_finishes_in_flight_work_and_gives_the_rest_back(tmp_path
         await asyncio.sleep(0.5)
         return await HANDLERS["item.create"](command, context)
 
-    worker = SessionWorker(services.bus, Pipeline(services, {**HANDLERS, "item.create": slow}),
-                           concurrency=1, batch_size=10, lock_duration_seconds=5)
+    worker = SessionWorker(
+        services.bus,
+        Pipeline(services, {**HANDLERS, "item.create": slow}),
+        concurrency=1,
+        batch_size=10,
+        lock_duration_seconds=5,
+    )
     envelopes = [_item("contoso", n) for n in range(5)]
     await services.bus.send(COMMANDS, [to_message(e, ttl_seconds=60) for e in envelopes])
     stop = asyncio.Event()
@@ -97,15 +111,20 @@ async def test_a_long_run_does_not_hold_up_the_tenants_next_commands(tmp_path: P
         thread = (await harness.client.post("/agents/threads", headers=auth, json={})).json()
         path = f"/agents/threads/{thread['id']}"
         await harness.client.post(f"{path}/messages", headers=auth, json={"content": "hi"})
-        run_job = (await harness.client.post(f"{path}/runs", headers=harness.auth("contoso"),
-                                             json={"agent_id": agent["id"]})).json()
+        run_job = (
+            await harness.client.post(
+                f"{path}/runs", headers=harness.auth("contoso"), json={"agent_id": agent["id"]}
+            )
+        ).json()
         item = await harness.client.post("/cosmos/notes", headers=auth, json={"x": 1})
         assert item.status_code == 201
-        run_state = (await harness.client.get(f"/jobs/{run_job['id']}",
-                                              headers=harness.auth("contoso"))).json()
+        run_state = (
+            await harness.client.get(f"/jobs/{run_job['id']}", headers=harness.auth("contoso"))
+        ).json()
         assert run_state["status"] == "Running"
         assert run_state["result"]["status"] == "in_progress"
         await harness.wait_for_jobs("contoso", [run_job["id"]], timeout=15)
-        done = (await harness.client.get(f"/jobs/{run_job['id']}",
-                                         headers=harness.auth("contoso"))).json()
+        done = (
+            await harness.client.get(f"/jobs/{run_job['id']}", headers=harness.auth("contoso"))
+        ).json()
         assert done["status"] == "Succeeded" and done["result"]["status"] == "completed"

@@ -691,8 +691,13 @@ async def test_a_verified_token_is_remembered_only_until_it_expires() -> None:
     now = [1_000_000.0]
     settings = Settings(jwt_algorithm="HS256", jwt_secret_key="s" * 40, jwt_leeway_seconds=0)
     verifier = TokenVerifier(settings, clock=lambda: now[0])
-    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "u",
-              "extension_tenantId": "contoso", "exp": now[0] + 60}
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": "u",
+        "extension_tenantId": "contoso",
+        "exp": now[0] + 60,
+    }
     token = jwt.encode(claims, "s" * 40, algorithm="HS256")
     first = await verifier.verify(token)
     assert await verifier.verify(token) is first
