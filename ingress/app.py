@@ -45,9 +45,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.services = services
         app.state.submitter = Submitter(services)
     problems.install(app)
-    for module in (health, jobs, threads, agents, items):
-        app.include_router(module.router)
-    for module in (files, search, webhooks, admin):
+    # the busiest routes first: FastAPI tries the routers in order
+    for module in (items, threads, agents, jobs, files, search, webhooks, admin, health):
         app.include_router(module.router)
     upload_limit = settings.files_max_bytes + files.MULTIPART_OVERHEAD_BYTES
     app.add_middleware(

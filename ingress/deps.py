@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 
 from ingress.auth import AuthError, Principal, TokenVerifier
 from ingress.problems import Problem
 from shared import boundary, logs
 from shared.bootstrap import Services
 from shared.boundary import Violation
+from shared.contracts.commands import Command
 from shared.contracts.errors import ErrorCode
 from shared.ports.store import TenantStore
 from shared.tenancy import Tenant
+
+if TYPE_CHECKING:
+    from ingress.submit import Submitter
 
 log = logging.getLogger("tenantry.ingress")
 
@@ -59,18 +64,35 @@ class Caller:
     principal: Principal
     tenant: Tenant
     store: TenantStore
+    services: Services
 
     @property
     def tenant_id(self) -> str:
         return self.tenant.id
 
+    async def submit(
+        self,
+        request: Request,
+        command_type: str,
+        command: Command,
+        *,
+        order_key: str | None = None,
+        fingerprint: dict[str, Any] | None = None,
+    ) -> Response:
+        """Accept `command` for this caller's tenant (see `ingress.submit.Submitter.submit`)."""
+        submitter: Submitter = request.app.state.submitter
+        return await submitter.submit(
+            request, self, command_type, command, order_key=order_key, fingerprint=fingerprint
+        )
 
-async def get_caller(
-    request: Request,
-    principal: Annotated[Principal, Depends(get_principal)],
-    services: Annotated[Services, Depends(get_services)],
-) -> Caller:
-    """The caller's tenant from the registry; a tenant the registry does not know is a 401."""
+
+async def get_caller(request: Request) -> Caller:
+    """The verified caller and their tenant from the registry (401 for a tenant it lacks).
+
+    One flat dependency on the hot path: every nested dependency costs FastAPI a solve.
+    """
+    principal = await get_principal(request)
+    services: Services = request.app.state.services
     tenant = services.registry.get(principal.tenant_id)
     if tenant is None:
         boundary.report(
@@ -95,7 +117,12 @@ async def get_caller(
         )
     request.state.tenant_id = tenant.id
     logs.bind(tenant_id=tenant.id)  # the request's log context; TraceRequests restores it
-    return Caller(principal=principal, tenant=tenant, store=services.store.for_tenant(tenant.id))
+    return Caller(
+        principal=principal,
+        tenant=tenant,
+        store=services.store.for_tenant(tenant.id),
+        services=services,
+    )
 
 
 async def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from ingress.deps import CallerDep
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
-from ingress.routers.common import ResourceId, SubmitterDep
+from ingress.routers.common import ResourceId
 from shared.contracts.commands import AgentCreate, AgentDelete
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import Agent, present
@@ -17,10 +17,8 @@ router = APIRouter(prefix="/agents", tags=["agents"])
 
 
 @router.post("/", status_code=202, summary="Create an agent (async job)")
-async def create_agent(
-    body: AgentCreate, request: Request, caller: CallerDep, submitter: SubmitterDep
-) -> Response:
-    return await submitter.submit(request, caller, "agent.create", body)
+async def create_agent(body: AgentCreate, request: Request, caller: CallerDep) -> Response:
+    return await caller.submit(request, "agent.create", body)
 
 
 @router.get("/", summary="List the caller's agents, newest first")
@@ -38,7 +36,5 @@ async def get_agent(agent_id: ResourceId, caller: CallerDep) -> JSONResponse:
 
 
 @router.delete("/{agent_id}", status_code=202, summary="Delete an agent (async job)")
-async def delete_agent(
-    agent_id: ResourceId, request: Request, caller: CallerDep, submitter: SubmitterDep
-) -> Response:
-    return await submitter.submit(request, caller, "agent.delete", AgentDelete(agent_id=agent_id))
+async def delete_agent(agent_id: ResourceId, request: Request, caller: CallerDep) -> Response:
+    return await caller.submit(request, "agent.delete", AgentDelete(agent_id=agent_id))

@@ -18,7 +18,7 @@ from ingress.deps import Caller, CallerDep, ServicesDep
 from ingress.multipart import MalformedMultipart, MultipartReader
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
-from ingress.routers.common import ResourceId, SubmitterDep
+from ingress.routers.common import ResourceId
 from shared.contracts.commands import FileCreate, FileDelete, FilePurpose
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import File, present
@@ -38,9 +38,9 @@ _CONTENT_TYPE = re.compile(
 )
 
 
-async def get_blobs(caller: CallerDep, services: ServicesDep) -> TenantBlobs:
+async def get_blobs(caller: CallerDep) -> TenantBlobs:
     """The caller's blob area (bound to the verified tenant)."""
-    return services.blobs.for_tenant(caller.tenant_id)
+    return caller.services.blobs.for_tenant(caller.tenant_id)
 
 
 BlobsDep = Annotated[TenantBlobs, Depends(get_blobs)]
@@ -95,7 +95,6 @@ async def upload_file(
     caller: CallerDep,
     services: ServicesDep,
     blobs: BlobsDep,
-    submitter: SubmitterDep,
 ) -> Response:
     file_id = new_id("file")
     limit = services.settings.files_max_bytes
@@ -122,8 +121,8 @@ async def upload_file(
     )
     fingerprint = command.model_dump(mode="json", exclude={"file_id"})
     try:
-        return await submitter.submit(
-            request, caller, "file.create", command, order_key=file_id, fingerprint=fingerprint
+        return await caller.submit(
+            request, "file.create", command, order_key=file_id, fingerprint=fingerprint
         )
     except Problem as problem:
         if "jobId" not in problem.extra:  # refused before it was enqueued: nothing will claim it
@@ -176,8 +175,6 @@ async def get_file_content(file_id: ResourceId, caller: CallerDep, blobs: BlobsD
 
 
 @router.delete("/{file_id}", status_code=202, summary="Delete a file, its bytes and its passages")
-async def delete_file(
-    file_id: ResourceId, request: Request, caller: CallerDep, submitter: SubmitterDep
-) -> Response:
+async def delete_file(file_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = FileDelete(file_id=file_id)
-    return await submitter.submit(request, caller, "file.delete", command, order_key=file_id)
+    return await caller.submit(request, "file.delete", command, order_key=file_id)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from ingress.deps import CallerDep
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
-from ingress.routers.common import ResourceId, SubmitterDep
+from ingress.routers.common import ResourceId
 from shared.contracts.commands import ItemBody, ItemCreate, ItemDelete, ItemUpdate
 from shared.contracts.errors import ErrorCode
 from shared.contracts.items import collection_of, present_item
@@ -29,10 +29,9 @@ async def create_item(
     item: Annotated[ItemBody, Body()],
     request: Request,
     caller: CallerDep,
-    submitter: SubmitterDep,
 ) -> Response:
     command = ItemCreate(container=container, item=item)
-    return await submitter.submit(request, caller, "item.create", command)
+    return await caller.submit(request, "item.create", command)
 
 
 @router.get("/{container}", summary="List items, newest first")
@@ -60,11 +59,10 @@ async def update_item(
     patch: Annotated[ItemBody, Body()],
     request: Request,
     caller: CallerDep,
-    submitter: SubmitterDep,
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemUpdate(container=container, item_id=item_id, patch=patch, if_match=if_match)
-    return await submitter.submit(request, caller, "item.update", command)
+    return await caller.submit(request, "item.update", command)
 
 
 @router.delete("/{container}/{item_id}", status_code=202, summary="Delete an item (async job)")
@@ -73,8 +71,7 @@ async def delete_item(
     item_id: ResourceId,
     request: Request,
     caller: CallerDep,
-    submitter: SubmitterDep,
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemDelete(container=container, item_id=item_id, if_match=if_match)
-    return await submitter.submit(request, caller, "item.delete", command)
+    return await caller.submit(request, "item.delete", command)

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator
 
-from ingress.deps import CallerDep, ServicesDep
+from ingress.deps import CallerDep
 from ingress.problems import Problem
-from ingress.routers.common import SubmitterDep
 from shared.contracts.commands import (
     FILE_CHUNK_PREFIX,
     DocumentBatch,
@@ -43,9 +42,9 @@ DocId = Annotated[
 ]
 
 
-async def get_index(caller: CallerDep, services: ServicesDep) -> TenantIndex:
+async def get_index(caller: CallerDep) -> TenantIndex:
     """The caller's slice of the index (bound to the verified tenant)."""
-    return services.search.for_tenant(caller.tenant_id)
+    return caller.services.search.for_tenant(caller.tenant_id)
 
 
 IndexDep = Annotated[TenantIndex, Depends(get_index)]
@@ -77,10 +76,9 @@ async def index_documents(
     documents: Annotated[DocumentBatch, Body()],
     request: Request,
     caller: CallerDep,
-    submitter: SubmitterDep,
 ) -> Response:
     command = DocumentsIndex(documents=documents)
-    return await submitter.submit(request, caller, "document.index", command)
+    return await caller.submit(request, "document.index", command)
 
 
 @router.get("/documents", summary="Search the caller's documents")
@@ -107,7 +105,5 @@ async def search_documents(
 
 
 @router.delete("/documents/{doc_id}", status_code=202, summary="Delete a document (async job)")
-async def delete_document(
-    doc_id: DocId, request: Request, caller: CallerDep, submitter: SubmitterDep
-) -> Response:
-    return await submitter.submit(request, caller, "document.delete", DocumentDelete(doc_id=doc_id))
+async def delete_document(doc_id: DocId, request: Request, caller: CallerDep) -> Response:
+    return await caller.submit(request, "document.delete", DocumentDelete(doc_id=doc_id))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingress.deps import Caller, CallerDep
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
-from ingress.routers.common import ResourceId, SubmitterDep
+from ingress.routers.common import ResourceId
 from shared.contracts.commands import (
     MessageCreate,
     NewMessage,
@@ -42,10 +42,10 @@ async def _thread(caller: Caller, thread_id: str) -> dict[str, object]:
 
 @router.post("", status_code=202, summary="Create a thread (async job)")
 async def create_thread(
-    request: Request, caller: CallerDep, submitter: SubmitterDep, body: NewThread | None = None
+    request: Request, caller: CallerDep, body: NewThread | None = None
 ) -> Response:
     command = ThreadCreate(metadata=(body or NewThread()).metadata)
-    return await submitter.submit(request, caller, "thread.create", command)
+    return await caller.submit(request, "thread.create", command)
 
 
 @router.get("/{thread_id}", summary="Read a thread")
@@ -54,11 +54,9 @@ async def get_thread(thread_id: ResourceId, caller: CallerDep) -> JSONResponse:
 
 
 @router.delete("/{thread_id}", status_code=202, summary="Delete a thread (async job)")
-async def delete_thread(
-    thread_id: ResourceId, request: Request, caller: CallerDep, submitter: SubmitterDep
-) -> Response:
+async def delete_thread(thread_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = ThreadDelete(thread_id=thread_id)
-    return await submitter.submit(request, caller, "thread.delete", command, order_key=thread_id)
+    return await caller.submit(request, "thread.delete", command, order_key=thread_id)
 
 
 @router.post("/{thread_id}/messages", status_code=202, summary="Add a message (async job)")
@@ -67,10 +65,9 @@ async def create_message(
     body: NewMessage,
     request: Request,
     caller: CallerDep,
-    submitter: SubmitterDep,
 ) -> Response:
     command = MessageCreate(thread_id=thread_id, **body.model_dump())
-    return await submitter.submit(request, caller, "message.create", command, order_key=thread_id)
+    return await caller.submit(request, "message.create", command, order_key=thread_id)
 
 
 @router.get("/{thread_id}/messages", summary="List a thread's messages, oldest first")
@@ -96,10 +93,9 @@ async def create_run(
     body: NewRun,
     request: Request,
     caller: CallerDep,
-    submitter: SubmitterDep,
 ) -> Response:
     command = RunCreate(thread_id=thread_id, **body.model_dump())
-    return await submitter.submit(request, caller, "run.create", command, order_key=thread_id)
+    return await caller.submit(request, "run.create", command, order_key=thread_id)
 
 
 @router.get("/{thread_id}/runs", summary="List a thread's runs, newest first")

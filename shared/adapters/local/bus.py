@@ -29,6 +29,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from shared.adapters.local import bus_schema as sql
 from shared.adapters.local.bus_engine import BusEngine, SessionLock, to_datetime
+from shared.adapters.local.group_commit import GroupCommit
 from shared.ports.bus import (
     MAX_DELIVERY_COUNT,
     MAX_MESSAGE_BYTES,
@@ -68,6 +69,10 @@ class SqliteBus:
             path, lock_duration_seconds, duplicate_window_seconds, max_delivery_count, clock
         )
         self._worker = _Worker()
+        self._sends: GroupCommit[tuple[str, list[dict[str, Any]]]] = GroupCommit(
+            self._engine.send_many, self._worker.run
+        )
+        """Concurrent senders share a transaction; each still gets its own outcome."""
         self._held: set[SessionLock] = set()
         """Locks of this bus's open receivers, released when the bus closes."""
 
@@ -76,7 +81,7 @@ class SqliteBus:
         _check_queue(queue)
         rows = [_outgoing_row(message) for message in messages]
         if rows:
-            await self._worker.run(self._engine.send, queue, rows)
+            await self._sends.submit((queue, rows))
 
     async def accept_next_session(
         self, queue: str, *, wait_seconds: float = 0.0

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.local import bus_schema as sql
+from shared.adapters.local.group_commit import Outcome, run_in_savepoints
 from shared.ports.bus import DeadLetter, ReceivedDeadLetter, ReceivedMessage, SessionLockLost
 
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -78,15 +79,32 @@ class BusEngine:
 
     def send(self, queue: str, rows: list[dict[str, Any]]) -> None:
         """Insert the rows not seen within the duplicate window, all in one transaction."""
+        ok, error = self.send_many([(queue, rows)])[0]
+        if not ok:
+            raise error
+
+    def send_many(self, sends: list[tuple[str, list[dict[str, Any]]]]) -> list[Outcome]:
+        """Several senders' batches in one transaction, each all-or-nothing in a savepoint."""
         with self._transaction() as (conn, now):
             window_start = now - self._duplicate_window
-            for row in rows:
-                seen = {"queue": queue, "message_id": row["message_id"], "now": now}
-                if conn.execute(sql.MARK_SEEN, seen | {"window_start": window_start}).rowcount:
-                    conn.execute(sql.INSERT_MESSAGE, _timed(row, queue, now))
+
+            def insert(
+                queue: str, rows: list[dict[str, Any]]
+            ) -> Callable[[sqlite3.Connection], None]:
+                def work(conn: sqlite3.Connection) -> None:
+                    for row in rows:
+                        seen = {"queue": queue, "message_id": row["message_id"], "now": now}
+                        marked = conn.execute(sql.MARK_SEEN, seen | {"window_start": window_start})
+                        if marked.rowcount:
+                            conn.execute(sql.INSERT_MESSAGE, _timed(row, queue, now))
+
+                return work
+
+            outcomes = run_in_savepoints(conn, [insert(queue, rows) for queue, rows in sends])
             if not 0 <= now - self._seen_forgotten_at < FORGET_SEEN_EVERY_SECONDS:
                 conn.execute(sql.FORGET_SEEN, {"window_start": window_start})
                 self._seen_forgotten_at = now
+            return outcomes
 
     def accept_next(self, queue: str) -> tuple[SessionLock, float] | None:
         """Lock the least recently accepted free session with deliverable messages, if any."""

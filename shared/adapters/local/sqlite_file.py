@@ -7,7 +7,9 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from shared.adapters.local.group_commit import GroupCommit, Outcome, run_in_savepoints
 
 T = TypeVar("T")
 
@@ -17,6 +19,7 @@ class SqliteFile:
 
     Writes are short `BEGIN IMMEDIATE` transactions; `synchronous=NORMAL` in WAL mode keeps every
     committed transaction through a crash (SIGKILL) of any process, though not through power loss.
+    Concurrent writes share transactions (`group_commit`), each in its own savepoint.
     """
 
     def __init__(self, path: Path, schema: str) -> None:
@@ -24,6 +27,9 @@ class SqliteFile:
         self._schema = schema
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{path.name}")
         self._conn: sqlite3.Connection | None = None
+        self._writes: GroupCommit[Callable[[sqlite3.Connection], Any]] = GroupCommit(
+            self._commit, self._on_thread
+        )
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -36,21 +42,24 @@ class SqliteFile:
             self._conn = conn
         return self._conn
 
-    def _in_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _commit(self, works: list[Callable[[sqlite3.Connection], Any]]) -> list[Outcome]:
         conn = self._connect()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            result = work(conn)
+            outcomes = run_in_savepoints(conn, works)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        return result
+        return outcomes
+
+    async def _on_thread(self, call: Callable[[], list[Outcome]]) -> list[Outcome]:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` in one write transaction on the connection's thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._in_transaction, work)
+        """Run `work` in a write transaction on the connection's thread; returns after commit."""
+        result: T = await self._writes.submit(work)
+        return result
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` (reads only) on the connection's thread."""
