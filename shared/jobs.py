@@ -56,8 +56,8 @@ def journaled(doc: dict[str, Any]) -> Envelope | None:
 async def record_accepted(store: TenantStore, job: Job, envelope: Envelope) -> Job:
     """Record a new job and journal its envelope, unless a worker already recorded the job
     (the worker journals the envelope then); the job as stored."""
-    stored, _ = await store.create_if_absent(JOBS, _to_doc(job, envelope))
-    return Job.model_validate(without_store_fields(stored))
+    stored, is_new = await store.create_if_absent(JOBS, _to_doc(job, envelope))
+    return job if is_new else Job.model_validate(without_store_fields(stored))
 
 
 async def load(store: TenantStore, job_id: str) -> tuple[Job, str] | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from shared.contracts.envelope import IDENTIFIER
+from shared.queues import MAX_LANES
 
 if TYPE_CHECKING:
     from shared.ports.blobs import TenantBlobs
@@ -20,15 +20,26 @@ if TYPE_CHECKING:
     from shared.ports.store import TenantStore
 
 
+TENANT_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+"""A tenant id: no `:`, which separates the tenant from its lane or endpoint in session ids."""
+
+
 class Tenant(BaseModel):
     """One tenant of the registry (the seed's TenantConfig, plus tenantry's settings)."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
-    id: str = Field(pattern=IDENTIFIER, max_length=64)
+    id: str = Field(pattern=TENANT_ID, max_length=64)
     name: str = ""
     display_name: str = ""
-    lanes: int = Field(1, ge=1, le=64, description="Parallel sessions for one tenant's commands.")
+    lanes: int = Field(
+        1,
+        ge=1,
+        le=MAX_LANES,
+        description="Bus sessions the tenant's commands spread over, by order key "
+        "(`shared.ordering`): 1 keeps all of them in order; more run commands on different "
+        "threads and resources in parallel.",
+    )
 
 
 _TENANT_LIST = TypeAdapter(list[Tenant])

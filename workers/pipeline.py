@@ -24,7 +24,7 @@ from shared.contracts.resources import JobError, JobStatus
 from shared.jobs import is_final, load, transition
 from shared.messages import to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
-from shared.queues import tenant_of_session
+from shared.queues import is_command_session
 from workers.context import HandlerContext, Outcome
 from workers.handlers import HANDLERS, Handler
 from workers.middleware import JobEnding, Middleware
@@ -115,10 +115,10 @@ class Pipeline:
         tenant = self.services.registry.get(envelope.tenant_id)
         if tenant is None:
             return dead_letter("UnknownTenant", f"tenant '{envelope.tenant_id}' is not registered")
-        if tenant_of_session(delivery.session_id) != tenant.id:
+        if not is_command_session(delivery.session_id, tenant.id):  # its own, or its lane
             return dead_letter(
                 "TenantMismatch",
-                f"session '{delivery.session_id}' does not belong to tenant '{tenant.id}'",
+                f"session '{delivery.session_id}' is not one of tenant '{tenant.id}'s sessions",
             )
         model, handler = COMMANDS.get(envelope.type), self.handlers.get(envelope.type)
         if model is None or handler is None:
