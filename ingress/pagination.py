@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from ingress.problems import Problem
-from shared.ports.store import Page
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ async def page_request(
 PageDep = Annotated[PageRequest, Depends(page_request)]
 
 
-async def fetch(load: Callable[[], Awaitable[Page]]) -> Page:
+async def fetch(load: Callable[[], Awaitable[T]]) -> T:
     """Run a store listing; a cursor the store cannot read is the client's 400."""
     try:
         return await load()

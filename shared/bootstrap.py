@@ -142,7 +142,9 @@ def _engine(settings: Settings, azure: AzureAdapters | None) -> AgentEngine:
         from shared.adapters.local.engine import LocalEngine
 
         return LocalEngine(
-            settings.engine_path, latency_seconds=settings.local_engine_latency_seconds
+            settings.engine_path,
+            latency_seconds=settings.local_engine_latency_seconds,
+            call_latency_seconds=settings.local_engine_call_latency_seconds,
         )
     return _chosen_azure(azure).engine()
 

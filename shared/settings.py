@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     run_poll_interval_seconds: float = Field(0.2, gt=0)
     run_timeout_seconds: float = Field(600.0, gt=0)
     local_engine_latency_seconds: float = Field(0.0, ge=0)
+    local_engine_call_latency_seconds: float = Field(
+        0.0, ge=0, le=10, description="Time every local engine call takes, as a remote one would."
+    )
 
     # Files and search (issue 3)
     files_max_bytes: int = Field(

@@ -17,13 +17,14 @@ from pydantic.alias_generators import to_camel
 from ingress.auth import Principal
 from ingress.deps import ServicesDep, require_admin
 from ingress.problems import Problem
+from ingress.responses import PROBLEMS
 from shared.audit import Action, AuditLog
 from shared.bootstrap import Services
 from shared.contracts.errors import ErrorCode
 from shared.recovery import actions, deadletters
 from shared.recovery.deadletters import DeadLetterFilter
 
-router = APIRouter(prefix="/admin", tags=["operators"])
+router = APIRouter(prefix="/admin", tags=["operators"], responses=PROBLEMS)
 
 AdminDep = Annotated[Principal, Depends(require_admin)]
 Queue = Literal["commands", "webhooks"]

@@ -8,26 +8,28 @@ from fastapi.responses import JSONResponse, Response
 from ingress.deps import CallerDep
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
+from ingress.responses import PROBLEMS, accepted, ok, ok_list
 from ingress.routers.common import ResourceId
 from shared.contracts.commands import AgentCreate, AgentDelete
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import Agent, present
+from shared.ordering import order_key
 
-router = APIRouter(prefix="/agents", tags=["agents"])
+router = APIRouter(prefix="/agents", tags=["agents"], responses=PROBLEMS)
 
 
-@router.post("/", status_code=202, summary="Create an agent (async job)")
+@router.post("/", status_code=202, summary="Create an agent (async job)", responses=accepted())
 async def create_agent(body: AgentCreate, request: Request, caller: CallerDep) -> Response:
-    return await caller.submit(request, "agent.create", body)
+    return await caller.submit(request, "agent.create", body, order_key=order_key(body))
 
 
-@router.get("/", summary="List the caller's agents, newest first")
+@router.get("/", summary="List the caller's agents, newest first", responses=ok_list(Agent))
 async def list_agents(request: Request, caller: CallerDep, page: PageDep) -> JSONResponse:
     found = await fetch(lambda: caller.store.list("agents", limit=page.limit, after=page.after))
     return paged(request, [present(Agent, doc) for doc in found.items], found.next_cursor)
 
 
-@router.get("/{agent_id}", summary="Read one agent")
+@router.get("/{agent_id}", summary="Read one agent", responses=ok(Agent))
 async def get_agent(agent_id: ResourceId, caller: CallerDep) -> JSONResponse:
     doc = await caller.store.get("agents", agent_id)
     if doc is None:
@@ -35,6 +37,9 @@ async def get_agent(agent_id: ResourceId, caller: CallerDep) -> JSONResponse:
     return JSONResponse(present(Agent, doc))
 
 
-@router.delete("/{agent_id}", status_code=202, summary="Delete an agent (async job)")
+@router.delete(
+    "/{agent_id}", status_code=202, summary="Delete an agent (async job)", responses=accepted()
+)
 async def delete_agent(agent_id: ResourceId, request: Request, caller: CallerDep) -> Response:
-    return await caller.submit(request, "agent.delete", AgentDelete(agent_id=agent_id))
+    command = AgentDelete(agent_id=agent_id)
+    return await caller.submit(request, "agent.delete", command, order_key=order_key(command))

@@ -18,6 +18,7 @@ from ingress.deps import Caller, CallerDep, ServicesDep
 from ingress.multipart import MalformedMultipart, MultipartReader
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
+from ingress.responses import PROBLEMS, accepted, binary, ok, ok_list
 from ingress.routers.common import ResourceId
 from shared.contracts.commands import FileCreate, FileDelete, FilePurpose
 from shared.contracts.errors import ErrorCode
@@ -25,9 +26,10 @@ from shared.contracts.resources import File, present
 from shared.file_kinds import SUPPORTED, kind_of
 from shared.filenames import ascii_filename, safe_filename
 from shared.ids import new_id
+from shared.ordering import order_key
 from shared.ports.blobs import BlobInfo, BlobTooLarge, TenantBlobs
 
-router = APIRouter(prefix="/files", tags=["files"])
+router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS)
 
 FILES = "files"
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -89,7 +91,12 @@ def _check(purpose: str, filename: str, content_type: str) -> None:
         )
 
 
-@router.post("", status_code=202, summary="Upload a file (multipart: file, purpose; async job)")
+@router.post(
+    "",
+    status_code=202,
+    summary="Upload a file (multipart: file, purpose; async job)",
+    responses=accepted(),
+)
 async def upload_file(
     request: Request,
     caller: CallerDep,
@@ -122,7 +129,11 @@ async def upload_file(
     fingerprint = command.model_dump(mode="json", exclude={"file_id"})
     try:
         return await caller.submit(
-            request, "file.create", command, order_key=file_id, fingerprint=fingerprint
+            request,
+            "file.create",
+            command,
+            order_key=order_key(command),
+            fingerprint=fingerprint,
         )
     except Problem as problem:
         if "jobId" not in problem.extra:  # refused before it was enqueued: nothing will claim it
@@ -137,7 +148,7 @@ async def _record(caller: Caller, file_id: str) -> dict[str, object]:
     return doc
 
 
-@router.get("", summary="List the caller's files, newest first")
+@router.get("", summary="List the caller's files, newest first", responses=ok_list(File))
 async def list_files(
     request: Request,
     caller: CallerDep,
@@ -151,12 +162,12 @@ async def list_files(
     return paged(request, [present(File, doc) for doc in found.items], found.next_cursor)
 
 
-@router.get("/{file_id}", summary="Read a file's metadata")
+@router.get("/{file_id}", summary="Read a file's metadata", responses=ok(File))
 async def get_file(file_id: ResourceId, caller: CallerDep) -> JSONResponse:
     return JSONResponse(present(File, await _record(caller, file_id)))
 
 
-@router.get("/{file_id}/content", summary="Download a file's bytes (streamed)")
+@router.get("/{file_id}/content", summary="Download a file's bytes (streamed)", responses=binary())
 async def get_file_content(file_id: ResourceId, caller: CallerDep, blobs: BlobsDep) -> Response:
     record = File.model_validate(present(File, await _record(caller, file_id)))
     info = await blobs.info(file_id)
@@ -174,7 +185,12 @@ async def get_file_content(file_id: ResourceId, caller: CallerDep, blobs: BlobsD
     )
 
 
-@router.delete("/{file_id}", status_code=202, summary="Delete a file, its bytes and its passages")
+@router.delete(
+    "/{file_id}",
+    status_code=202,
+    summary="Delete a file, its bytes and its passages",
+    responses=accepted(),
+)
 async def delete_file(file_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = FileDelete(file_id=file_id)
-    return await caller.submit(request, "file.delete", command, order_key=file_id)
+    return await caller.submit(request, "file.delete", command, order_key=order_key(command))

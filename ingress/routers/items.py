@@ -10,12 +10,14 @@ from fastapi.responses import JSONResponse, Response
 from ingress.deps import CallerDep
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
+from ingress.responses import PROBLEMS, accepted
 from ingress.routers.common import ResourceId
 from shared.contracts.commands import ItemBody, ItemCreate, ItemDelete, ItemUpdate
 from shared.contracts.errors import ErrorCode
 from shared.contracts.items import collection_of, present_item
+from shared.ordering import order_key
 
-router = APIRouter(prefix="/cosmos", tags=["items"])
+router = APIRouter(prefix="/cosmos", tags=["items"], responses=PROBLEMS)
 
 Container = Annotated[
     str, Path(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
@@ -23,7 +25,9 @@ Container = Annotated[
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=128)]
 
 
-@router.post("/{container}", status_code=202, summary="Create an item (async job)")
+@router.post(
+    "/{container}", status_code=202, summary="Create an item (async job)", responses=accepted()
+)
 async def create_item(
     container: Container,
     item: Annotated[ItemBody, Body()],
@@ -31,7 +35,7 @@ async def create_item(
     caller: CallerDep,
 ) -> Response:
     command = ItemCreate(container=container, item=item)
-    return await caller.submit(request, "item.create", command)
+    return await caller.submit(request, "item.create", command, order_key=order_key(command))
 
 
 @router.get("/{container}", summary="List items, newest first")
@@ -52,7 +56,12 @@ async def get_item(container: Container, item_id: ResourceId, caller: CallerDep)
     return JSONResponse(present_item(doc), headers={"ETag": str(doc["_etag"])})
 
 
-@router.patch("/{container}/{item_id}", status_code=202, summary="Merge-patch an item (async)")
+@router.patch(
+    "/{container}/{item_id}",
+    status_code=202,
+    summary="Merge-patch an item (async)",
+    responses=accepted(),
+)
 async def update_item(
     container: Container,
     item_id: ResourceId,
@@ -62,10 +71,15 @@ async def update_item(
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemUpdate(container=container, item_id=item_id, patch=patch, if_match=if_match)
-    return await caller.submit(request, "item.update", command)
+    return await caller.submit(request, "item.update", command, order_key=order_key(command))
 
 
-@router.delete("/{container}/{item_id}", status_code=202, summary="Delete an item (async job)")
+@router.delete(
+    "/{container}/{item_id}",
+    status_code=202,
+    summary="Delete an item (async job)",
+    responses=accepted(),
+)
 async def delete_item(
     container: Container,
     item_id: ResourceId,
@@ -74,4 +88,4 @@ async def delete_item(
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemDelete(container=container, item_id=item_id, if_match=if_match)
-    return await caller.submit(request, "item.delete", command)
+    return await caller.submit(request, "item.delete", command, order_key=order_key(command))

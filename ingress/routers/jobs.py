@@ -10,15 +10,16 @@ from fastapi.responses import JSONResponse
 from ingress.deps import CallerDep
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
+from ingress.responses import PROBLEMS, ok, ok_list
 from ingress.routers.common import ResourceId
 from shared.contracts.errors import ErrorCode
-from shared.contracts.resources import JobStatus
+from shared.contracts.resources import Job, JobStatus
 from shared.jobs import JOBS, load
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEMS)
 
 
-@router.get("/{job_id}", summary="Read a job")
+@router.get("/{job_id}", summary="Read a job", responses=ok(Job))
 async def get_job(job_id: ResourceId, caller: CallerDep) -> JSONResponse:
     found = await load(caller.store, job_id)
     if found is None:
@@ -30,7 +31,7 @@ async def get_job(job_id: ResourceId, caller: CallerDep) -> JSONResponse:
     )
 
 
-@router.get("", summary="List the caller's jobs, newest first")
+@router.get("", summary="List the caller's jobs, newest first", responses=ok_list(Job))
 async def list_jobs(
     request: Request,
     caller: CallerDep,

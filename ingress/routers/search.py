@@ -15,15 +15,17 @@ from pydantic import AfterValidator
 
 from ingress.deps import CallerDep
 from ingress.problems import Problem
+from ingress.responses import PROBLEMS, accepted
 from shared.contracts.commands import (
     FILE_CHUNK_PREFIX,
     DocumentBatch,
     DocumentDelete,
     DocumentsIndex,
 )
+from shared.ordering import order_key
 from shared.ports.search import EmbedderMissing, FieldFilter, InvalidFilter, SearchHit, TenantIndex
 
-router = APIRouter(prefix="/search", tags=["search"])
+router = APIRouter(prefix="/search", tags=["search"], responses=PROBLEMS)
 
 SEARCH_PARAMETERS = frozenset({"query", "top", "mode"})
 MAX_FILTERS = 8
@@ -71,14 +73,16 @@ def user_filters(request: Request) -> list[FieldFilter]:
     return filters
 
 
-@router.post("/documents", status_code=202, summary="Index documents (async job)")
+@router.post(
+    "/documents", status_code=202, summary="Index documents (async job)", responses=accepted()
+)
 async def index_documents(
     documents: Annotated[DocumentBatch, Body()],
     request: Request,
     caller: CallerDep,
 ) -> Response:
     command = DocumentsIndex(documents=documents)
-    return await caller.submit(request, "document.index", command)
+    return await caller.submit(request, "document.index", command, order_key=order_key(command))
 
 
 @router.get("/documents", summary="Search the caller's documents")
@@ -104,6 +108,12 @@ async def search_documents(
     return JSONResponse([hit_json(hit) for hit in hits])
 
 
-@router.delete("/documents/{doc_id}", status_code=202, summary="Delete a document (async job)")
+@router.delete(
+    "/documents/{doc_id}",
+    status_code=202,
+    summary="Delete a document (async job)",
+    responses=accepted(),
+)
 async def delete_document(doc_id: DocId, request: Request, caller: CallerDep) -> Response:
-    return await caller.submit(request, "document.delete", DocumentDelete(doc_id=doc_id))
+    command = DocumentDelete(doc_id=doc_id)
+    return await caller.submit(request, "document.delete", command, order_key=order_key(command))

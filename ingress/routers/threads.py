@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingress.deps import Caller, CallerDep
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
+from ingress.responses import PROBLEMS, accepted, ok, ok_list
 from ingress.routers.common import ResourceId
 from shared.contracts.commands import (
     MessageCreate,
@@ -21,8 +22,9 @@ from shared.contracts.commands import (
 from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import Metadata
 from shared.contracts.resources import Message, Run, Thread, present
+from shared.ordering import order_key
 
-router = APIRouter(prefix="/agents/threads", tags=["threads"])
+router = APIRouter(prefix="/agents/threads", tags=["threads"], responses=PROBLEMS)
 
 
 class NewThread(BaseModel):
@@ -40,26 +42,33 @@ async def _thread(caller: Caller, thread_id: str) -> dict[str, object]:
     return doc
 
 
-@router.post("", status_code=202, summary="Create a thread (async job)")
+@router.post("", status_code=202, summary="Create a thread (async job)", responses=accepted())
 async def create_thread(
     request: Request, caller: CallerDep, body: NewThread | None = None
 ) -> Response:
     command = ThreadCreate(metadata=(body or NewThread()).metadata)
-    return await caller.submit(request, "thread.create", command)
+    return await caller.submit(request, "thread.create", command, order_key=order_key(command))
 
 
-@router.get("/{thread_id}", summary="Read a thread")
+@router.get("/{thread_id}", summary="Read a thread", responses=ok(Thread))
 async def get_thread(thread_id: ResourceId, caller: CallerDep) -> JSONResponse:
     return JSONResponse(present(Thread, await _thread(caller, thread_id)))
 
 
-@router.delete("/{thread_id}", status_code=202, summary="Delete a thread (async job)")
+@router.delete(
+    "/{thread_id}", status_code=202, summary="Delete a thread (async job)", responses=accepted()
+)
 async def delete_thread(thread_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = ThreadDelete(thread_id=thread_id)
-    return await caller.submit(request, "thread.delete", command, order_key=thread_id)
+    return await caller.submit(request, "thread.delete", command, order_key=order_key(command))
 
 
-@router.post("/{thread_id}/messages", status_code=202, summary="Add a message (async job)")
+@router.post(
+    "/{thread_id}/messages",
+    status_code=202,
+    summary="Add a message (async job)",
+    responses=accepted(),
+)
 async def create_message(
     thread_id: ResourceId,
     body: NewMessage,
@@ -67,10 +76,14 @@ async def create_message(
     caller: CallerDep,
 ) -> Response:
     command = MessageCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "message.create", command, order_key=thread_id)
+    return await caller.submit(request, "message.create", command, order_key=order_key(command))
 
 
-@router.get("/{thread_id}/messages", summary="List a thread's messages, oldest first")
+@router.get(
+    "/{thread_id}/messages",
+    summary="List a thread's messages, oldest first",
+    responses=ok_list(Message),
+)
 async def list_messages(
     thread_id: ResourceId, request: Request, caller: CallerDep, page: PageDep
 ) -> JSONResponse:
@@ -87,7 +100,9 @@ async def list_messages(
     return paged(request, [present(Message, doc) for doc in found.items], found.next_cursor)
 
 
-@router.post("/{thread_id}/runs", status_code=202, summary="Start a run (async job)")
+@router.post(
+    "/{thread_id}/runs", status_code=202, summary="Start a run (async job)", responses=accepted()
+)
 async def create_run(
     thread_id: ResourceId,
     body: NewRun,
@@ -95,10 +110,12 @@ async def create_run(
     caller: CallerDep,
 ) -> Response:
     command = RunCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "run.create", command, order_key=thread_id)
+    return await caller.submit(request, "run.create", command, order_key=order_key(command))
 
 
-@router.get("/{thread_id}/runs", summary="List a thread's runs, newest first")
+@router.get(
+    "/{thread_id}/runs", summary="List a thread's runs, newest first", responses=ok_list(Run)
+)
 async def list_runs(
     thread_id: ResourceId, request: Request, caller: CallerDep, page: PageDep
 ) -> JSONResponse:
@@ -111,7 +128,7 @@ async def list_runs(
     return paged(request, [present(Run, doc) for doc in found.items], found.next_cursor)
 
 
-@router.get("/{thread_id}/runs/{run_id}", summary="Read a run")
+@router.get("/{thread_id}/runs/{run_id}", summary="Read a run", responses=ok(Run))
 async def get_run(thread_id: ResourceId, run_id: ResourceId, caller: CallerDep) -> JSONResponse:
     doc = await caller.store.get("runs", run_id)
     if doc is None or doc.get("thread_id") != thread_id:

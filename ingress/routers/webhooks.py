@@ -14,8 +14,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingress.deps import Caller, CallerDep, ServicesDep
-from ingress.pagination import PageDep, paged
+from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
+from ingress.responses import PROBLEMS
 from shared.bootstrap import Services
 from shared.contracts.errors import ErrorCode
 from shared.ids import new_id
@@ -27,7 +28,7 @@ from shared.webhooks.deliveries import DeliveryMessage
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.events import EventType
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEMS)
 
 EndpointId = Annotated[str, Path(pattern=r"^wh_[0-9a-f]{24}$")]
 DeliveryId = Annotated[str, Path(pattern=r"^msg_[0-9a-f]{24}$")]
@@ -84,7 +85,9 @@ async def register(body: NewEndpoint, caller: CallerDep, services: ServicesDep) 
 
 @router.get("", summary="List the caller's endpoints, newest first")
 async def list_endpoints(request: Request, page: PageDep, caller: CallerDep) -> JSONResponse:
-    found, cursor = await endpoints.listing(caller.store, limit=page.limit, after=page.after)
+    found, cursor = await fetch(
+        lambda: endpoints.listing(caller.store, limit=page.limit, after=page.after)
+    )
     return paged(request, [e.present(caller.tenant_id) for e in found], cursor)
 
 
@@ -133,8 +136,8 @@ async def list_deliveries(
     endpoint_id: EndpointId, request: Request, page: PageDep, caller: CallerDep
 ) -> JSONResponse:
     await _endpoint(caller, endpoint_id)
-    found, cursor = await deliveries.listing(
-        caller.store, endpoint_id, limit=page.limit, after=page.after
+    found, cursor = await fetch(
+        lambda: deliveries.listing(caller.store, endpoint_id, limit=page.limit, after=page.after)
     )
     return paged(request, [d.present() for d in found], cursor)
 

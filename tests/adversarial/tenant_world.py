@@ -41,13 +41,16 @@ class World:
 def build(api: Api, a: str, b: str, webhook_url: str) -> World:
     """Create tenant A's resources through the API and wait until A's deliveries are done."""
     word = f"secret{uuid.uuid4().hex[:10]}"
+    earlier = {str(j["id"]) for j in collect(api.http, "/jobs", api.auth(a))}
     hook = api.as_(a, "POST", "/webhooks", json={"url": webhook_url, "events": ["job.succeeded"]})
     assert hook.status_code == 201, hook.text
     agent = api.create(a, "/agents/", {"name": f"A {word}", "model": "gpt-4", "instructions": word})
     thread = api.create(a, "/agents/threads", {"metadata": {"owner": "a"}})
     message = api.create(a, f"/agents/threads/{thread['id']}/messages", {"content": word})
     run = api.create(a, f"/agents/threads/{thread['id']}/runs", {"agent_id": agent["id"]})
-    item = api.create(a, f"/cosmos/{CONTAINER}", {"id": f"item-{word}", "text": word})
+    item = api.create(
+        a, f"/cosmos/{CONTAINER}", {"id": f"item-{uuid.uuid4().hex[:12]}", "text": word}
+    )
     upload = api.as_(
         a,
         "POST",
@@ -57,7 +60,7 @@ def build(api: Api, a: str, b: str, webhook_url: str) -> World:
         data={"purpose": "assistants"},
     )
     assert upload.status_code == 201, upload.text
-    document = f"doc-{word}"
+    document = f"doc-{uuid.uuid4().hex[:12]}"
     indexed = api.as_(
         a, "POST", "/search/documents", wait=30, json=[{"id": document, "content": word}]
     )
@@ -66,7 +69,7 @@ def build(api: Api, a: str, b: str, webhook_url: str) -> World:
     assert job.status_code == 201, job.text
     jobs = api.as_(a, "GET", "/jobs", params={"limit": 1}).json()
     b_thread = api.create(b, "/agents/threads", {})
-    deliveries = _settled_deliveries(api, a, hook.json()["id"])
+    deliveries = _settled_deliveries(api, a, hook.json()["id"], earlier)
     return World(
         agent=agent["id"],
         thread=thread["id"],
@@ -83,10 +86,13 @@ def build(api: Api, a: str, b: str, webhook_url: str) -> World:
     )
 
 
-def _settled_deliveries(api: Api, tenant: str, hook: str) -> list[dict[str, Any]]:
-    """The endpoint's deliveries once there is a succeeded one for each succeeded job."""
+def _settled_deliveries(
+    api: Api, tenant: str, hook: str, earlier: set[str]
+) -> list[dict[str, Any]]:
+    """The endpoint's deliveries, once every job since `earlier` has a succeeded delivery."""
     auth = api.auth(tenant)
-    succeeded = [j for j in collect(api.http, "/jobs", auth) if j["status"] == "Succeeded"]
+    jobs = collect(api.http, "/jobs", auth)
+    succeeded = [j for j in jobs if j["status"] == "Succeeded" and j["id"] not in earlier]
     deadline = time.monotonic() + 30
     while True:
         found = collect(api.http, f"/webhooks/{hook}/deliveries", auth)

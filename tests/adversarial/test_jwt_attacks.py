@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+
 import httpx
 import jwt
 import pytest

@@ -6,6 +6,7 @@ messages; settlement goes to a recording stand-in for the extension's `ServiceBu
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import re
@@ -126,7 +127,8 @@ def test_host_json_is_tuned_for_many_small_tenant_sessions() -> None:
     host = json.loads((REPO_ROOT / "host.json").read_text())
     service_bus = host["extensions"]["serviceBus"]
     assert service_bus["maxConcurrentSessions"] > 8
-    assert _duration(service_bus["sessionIdleTimeout"]) <= timedelta(seconds=5)
+    # a drained session is held this long: it bounds single-command tenants per slot (README)
+    assert _duration(service_bus["sessionIdleTimeout"]) <= timedelta(seconds=0.5)
     longest_handler = timedelta(seconds=Settings().handler_timeout_seconds)
     assert _duration(service_bus["maxAutoLockRenewalDuration"]) > longest_handler
     assert _duration(host["functionTimeout"]) > longest_handler
@@ -201,6 +203,51 @@ async def test_an_invalid_command_is_dead_lettered_and_its_job_fails(settings: S
     job = await load(store, envelope.command_id)
     assert job is not None and job[0].status == "Failed" and job[0].error is not None
     assert job[0].error.code == "Invalid"
+
+
+async def test_a_run_on_a_tenants_lane_runs_and_its_poll_is_scheduled_on_the_same_lane(
+    settings: Settings,
+) -> None:
+    _, trigger = indexed()["commands"]
+    actions = RecordingActions()
+
+    async def on_lane(command_type: str, data: dict[str, Any]) -> Envelope:
+        envelope = Envelope(
+            type=command_type, tenant_id="contoso", subject="u", data=data, session_id="contoso:2"
+        )
+        message = sb_message(
+            envelope.to_bytes(), message_id=envelope.command_id, session_id="contoso:2"
+        )
+        await trigger(message=message, actions=actions)
+        return envelope
+
+    agent = await on_lane("agent.create", {"name": "helper"})
+    thread = await on_lane("thread.create", {})
+    pipeline = await runtime.RUNTIME.pipeline()
+    store = pipeline.services.store.for_tenant("contoso")
+    agent_job, thread_job = (
+        await load(store, agent.command_id),
+        await load(store, thread.command_id),
+    )
+    assert agent_job is not None and agent_job[0].result is not None
+    assert thread_job is not None and thread_job[0].result is not None
+    run = await on_lane(
+        "run.create",
+        {"thread_id": thread_job[0].result["id"], "agent_id": agent_job[0].result["id"]},
+    )
+    assert [call[0] for call in actions.calls] == ["complete"] * 3
+    lane = await pipeline.services.bus.accept_session("commands", "contoso:2")
+    async with asyncio.timeout(10):
+        while not (polls := await lane.receive(1)):
+            await asyncio.sleep(0.01)
+    await lane.close()
+    poll = Envelope.from_bytes(polls[0].body)
+    assert (poll.type, poll.session_id, polls[0].session_id) == (
+        "run.poll",
+        "contoso:2",
+        "contoso:2",
+    )
+    assert poll.data["job_id"] == run.command_id
 
 
 async def test_a_command_in_another_tenants_session_is_dead_lettered(settings: Settings) -> None:

@@ -1,12 +1,14 @@
 """The local agent engine: deterministic answers from the thread and the agent's instructions.
 
 It keeps its agents, conversations and runs in SQLite (so any worker process can poll a run
-another started), answers after a configurable latency to exercise long runs, and says in
-every run's metadata that it is the local engine, not a model.
+another started), answers after a configurable latency to exercise long runs, can take a
+configurable time over every call as a remote engine would (a round trip to Foundry), and says
+in every run's metadata that it is the local engine, not a model.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -84,10 +86,16 @@ class LocalEngine:
     """The `AgentEngine` port on an embedded SQLite file."""
 
     def __init__(
-        self, path: Path, *, latency_seconds: float = 0.0, clock: Callable[[], float] = time.time
+        self,
+        path: Path,
+        *,
+        latency_seconds: float = 0.0,
+        call_latency_seconds: float = 0.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = SqliteFile(path, SCHEMA)
         self._latency = latency_seconds
+        self._call_latency = call_latency_seconds
         self._clock = clock
 
     def for_tenant(self, tenant_id: str) -> LocalTenantEngine:
@@ -120,8 +128,14 @@ class LocalTenantEngine:
         self._db = engine._db
         self._tenant = tenant_id
 
+    async def _round_trip(self) -> None:
+        """The time a call takes before it is served (`LOCAL_ENGINE_CALL_LATENCY_SECONDS`)."""
+        if self._engine._call_latency:
+            await asyncio.sleep(self._engine._call_latency)
+
     async def create_agent(self, agent: AgentDefinition) -> str:
         """Store the agent's definition; its reference is its id."""
+        await self._round_trip()
         definition = json.dumps(asdict(agent))
         await self._db.write(
             lambda c: c.execute(
@@ -134,6 +148,7 @@ class LocalTenantEngine:
 
     async def delete_agent(self, agent_ref: str) -> None:
         """Forget the agent."""
+        await self._round_trip()
         await self._db.write(
             lambda c: c.execute(
                 "DELETE FROM agents WHERE tenant_id=? AND id=?", (self._tenant, agent_ref)
@@ -142,6 +157,7 @@ class LocalTenantEngine:
 
     async def create_thread(self, thread_id: str) -> str:
         """Open a conversation."""
+        await self._round_trip()
         await self._db.write(
             lambda c: c.execute(
                 "INSERT INTO threads VALUES (?,?) ON CONFLICT DO NOTHING", (self._tenant, thread_id)
@@ -151,6 +167,7 @@ class LocalTenantEngine:
 
     async def delete_thread(self, thread_ref: str) -> None:
         """Close a conversation and drop its messages."""
+        await self._round_trip()
 
         def work(c: sqlite3.Connection) -> None:
             c.execute("DELETE FROM threads WHERE tenant_id=? AND id=?", (self._tenant, thread_ref))
@@ -162,6 +179,7 @@ class LocalTenantEngine:
 
     async def add_message(self, thread_ref: str, message_id: str, role: str, content: str) -> str:
         """Append to a conversation of this tenant (EngineError if it has no such thread)."""
+        await self._round_trip()
 
         def work(c: sqlite3.Connection) -> None:
             self._require_thread(c, thread_ref)
@@ -191,6 +209,7 @@ class LocalTenantEngine:
         knowledge: Sequence[Passage] = (),
     ) -> str:
         """Compose the answer now from the conversation; reveal it after the latency."""
+        await self._round_trip()
         ready_at = self._engine._clock() + self._engine._latency
 
         def work(c: sqlite3.Connection) -> None:
@@ -217,6 +236,7 @@ class LocalTenantEngine:
 
     async def poll_run(self, run_ref: str) -> RunState:
         """In progress until the latency has passed, then completed with the answer."""
+        await self._round_trip()
         row = await self._db.read(
             lambda c: c.execute(
                 "SELECT r.ready_at, r.cancelled, r.output, r.prompt_tokens, r.completion_tokens, "
@@ -248,6 +268,7 @@ class LocalTenantEngine:
 
     async def cancel_run(self, run_ref: str) -> None:
         """Mark the run cancelled."""
+        await self._round_trip()
         await self._db.write(
             lambda c: c.execute(
                 "UPDATE runs SET cancelled=1 WHERE tenant_id=? AND id=?", (self._tenant, run_ref)

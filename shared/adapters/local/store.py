@@ -59,11 +59,18 @@ def _cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(str(seq).encode()).decode().rstrip("=")
 
 
+_MAX_SEQ = 2**63 - 1
+"""SQLite's largest INTEGER: a cursor past it would fail inside the driver, not as a bad cursor."""
+
+
 def _seq(cursor: str) -> int:
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        seq = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("invalid cursor") from exc
+    if not 0 <= seq <= _MAX_SEQ:
+        raise ValueError("invalid cursor")
+    return seq
 
 
 class SqliteStore:

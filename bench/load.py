@@ -1,0 +1,271 @@
+"""What the load benchmarks share: a deployment with a separate fleet, HTTP load, job times.
+
+Load goes through aiohttp (httpx tops out near 230 requests/s here); job ends are read from
+the deployment's store file, read-only, so watching 10,000 jobs costs the server nothing.
+Times are wall-clock (`time.time()`): the client, the ingress and the workers share one clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ENDED = ("Succeeded", "Failed", "Canceled")
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The nearest-rank percentile (p95 of 20 values is the 19th smallest)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(math.ceil(pct / 100 * len(ordered)) - 1, 0)]
+
+
+def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
+    """p50, p95 and max of durations, in milliseconds."""
+    return {
+        "p50_ms": round(percentile(seconds, 50) * 1000, 1),
+        "p95_ms": round(percentile(seconds, 95) * 1000, 1),
+        "max_ms": round(max(seconds) * 1000, 1),
+        "n": len(seconds),
+    }
+
+
+def tenants_env(tenants: Iterable[dict[str, Any]], **extra: str) -> dict[str, str]:
+    """The environment that makes a deployment serve these tenants."""
+    return {"TENANTS": json.dumps(list(tenants)), **extra}
+
+
+def write_results(name: str, figures: dict[str, Any]) -> Path:
+    """Write the figures as `bench/results/<name>.json`, with the machine's CPU count."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(figures | {"cpus": os.cpu_count()}, indent=2) + "\n")
+    return path
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """One accepted command: its job, tenant, and when the client sent it."""
+
+    job_id: str
+    tenant: str
+    sent_at: float
+    accepted_after: float
+    """Seconds until the 202 arrived."""
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    """A job as the store has it."""
+
+    status: str
+    ended_at: float
+
+
+class Client:
+    """An aiohttp client of one deployment, speaking as many tenants."""
+
+    def __init__(self, url: str, tokens: dict[str, str], *, connections: int = 64) -> None:
+        self.url = url
+        self.tokens = tokens
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Client:
+        connector = aiohttp.TCPConnector(limit=self._connections)
+        self._session = aiohttp.ClientSession(connector=connector)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        assert self._session is not None, "use `async with Client(...)`"
+        return self._session
+
+    def headers(self, tenant: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[tenant]}", **extra}
+
+    async def call(
+        self, tenant: str, method: str, path: str, body: object = None, **headers: str
+    ) -> tuple[int, Any]:
+        """One request as `tenant`; the status and the JSON answer."""
+        async with self.http.request(
+            method, self.url + path, json=body, headers=self.headers(tenant, **headers)
+        ) as response:
+            answer = await response.json(content_type=None)
+            return response.status, answer
+
+    async def submit(self, tenant: str, path: str, body: object) -> Submitted:
+        """POST a command; the 202's job (anything else stops the benchmark)."""
+        sent_at = time.time()
+        status, answer = await self.call(tenant, "POST", path, body)
+        if status != 202:
+            raise SystemExit(f"POST {path} as {tenant} answered {status}: {answer}")
+        return Submitted(answer["id"], tenant, sent_at, time.time() - sent_at)
+
+    async def submit_all(
+        self, commands: Sequence[tuple[str, str, object]], concurrency: int
+    ) -> list[Submitted]:
+        """Submit (tenant, path, body) commands with `concurrency` clients, in list order."""
+        queue: asyncio.Queue[tuple[int, tuple[str, str, object]]] = asyncio.Queue()
+        for numbered in enumerate(commands):
+            queue.put_nowait(numbered)
+        done: list[Submitted | None] = [None] * len(commands)
+
+        async def worker() -> None:
+            while not queue.empty():
+                index, (tenant, path, body) = queue.get_nowait()
+                done[index] = await self.submit(tenant, path, body)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return [s for s in done if s is not None]
+
+    async def submit_spaced(
+        self, tenant: str, commands: Sequence[tuple[str, object]], interval: float
+    ) -> list[Submitted]:
+        """Submit one command every `interval` seconds, not waiting for earlier answers."""
+        tasks = []
+        for path, body in commands:
+            tasks.append(asyncio.create_task(self.submit(tenant, path, body)))
+            await asyncio.sleep(interval)
+        return list(await asyncio.gather(*tasks))
+
+
+class Store:
+    """The deployment's store file, read-only: job states without asking the server."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._path = data_dir / "store.sqlite3"
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, timeout=30) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def ended_count(self, tenant: str | None = None) -> int:
+        """How many jobs (of one tenant, or all) have ended."""
+        where = "" if tenant is None else " AND tenant_id = ?"
+        [(count,)] = self._query(
+            "SELECT count(*) FROM documents WHERE collection = 'jobs' AND "
+            f"json_extract(body, '$.status') IN {ENDED}{where}",
+            () if tenant is None else (tenant,),
+        )
+        return int(count)
+
+    def ends(self, job_ids: Iterable[str]) -> dict[str, JobEnd]:
+        """The ended jobs among these, with when they ended."""
+        ids = list(job_ids)
+        found: dict[str, JobEnd] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT id, json_extract(body, '$.status'), "
+                "json_extract(body, '$.lastUpdatedDateTime') FROM documents "
+                f"WHERE collection = 'jobs' AND id IN ({marks})",
+                chunk,
+            )
+            for job_id, status, updated in rows:
+                if status in ENDED:
+                    found[job_id] = JobEnd(status, datetime.fromisoformat(updated).timestamp())
+        return found
+
+    async def wait_for(
+        self, job_ids: Iterable[str], *, timeout: float = 600, poll: float = 0.05
+    ) -> dict[str, JobEnd]:
+        """Until every one of these jobs has ended; their ends."""
+        pending = set(job_ids)
+        ended: dict[str, JobEnd] = {}
+        deadline = time.monotonic() + timeout
+        while pending:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{len(pending)} jobs had not ended after {timeout} s")
+            found = await asyncio.to_thread(self.ends, pending)
+            ended |= found
+            pending -= found.keys()
+            if pending:
+                await asyncio.sleep(poll)
+        return ended
+
+
+def failed(ends: dict[str, JobEnd]) -> int:
+    """How many of these jobs did not succeed."""
+    return sum(end.status != "Succeeded" for end in ends.values())
+
+
+class Fleet:
+    """`tenantry worker` on a deployment's data, in its own process group; stopped on exit.
+
+    Beside a `LocalDeployment(..., workers=0)`, it lets a benchmark build a backlog with no
+    worker running, then start the fleet against it.
+    """
+
+    def __init__(self, data_dir: Path, env: dict[str, str], processes: int = 2) -> None:
+        self._command = [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "worker",
+            "--processes",
+            str(processes),
+            "--data-dir",
+            str(data_dir),
+        ]
+        self._env = {**os.environ, **env}
+        self._log = data_dir / "fleet.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Fleet:
+        """Start the worker processes (they serve as soon as they have bootstrapped)."""
+        with self._log.open("ab") as log:
+            self._process = subprocess.Popen(
+                self._command,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM: in-flight work finishes or goes back to the bus; then it is gone."""
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> Fleet:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
