@@ -89,7 +89,8 @@ class Client:
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Client:
-        connector = aiohttp.TCPConnector(limit=self._connections)
+        # below uvicorn's keep-alive (5 s), so no request goes out on a connection being closed
+        connector = aiohttp.TCPConnector(limit=self._connections, keepalive_timeout=2.0)
         self._session = aiohttp.ClientSession(connector=connector)
         return self
 

@@ -2,7 +2,10 @@
 
 Each slot accepts the least recently served free session, handles one batch of its messages in
 order, settles each as the pipeline decides, renews the session lock while a handler is slow,
-and lets the session go, so a tenant with a backlog takes turns with everyone else.
+and lets the session go, so a tenant with a backlog takes turns with everyone else. With no
+session to accept, the worker backs off (2 ms doubling to 100 ms), but a slot letting a session
+go wakes it at once: that session may hold more messages, and a session that waited for a free
+slot may now be taken, so neither waits out a back-off.
 """
 
 from __future__ import annotations
@@ -70,6 +73,27 @@ class SessionWorker:
         """Accept and serve sessions until `stop`; then let in-flight work finish or go back."""
         slots = asyncio.Semaphore(self._concurrency)
         serving: set[asyncio.Task[None]] = set()
+        wake = asyncio.Event()  # set when a slot lets its session go, and when stopping
+        relay = asyncio.create_task(_set_when(stop, wake))
+        try:
+            await self._accept(stop, wake, slots, serving)
+        finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
+        if serving:
+            _, late = await asyncio.wait(serving, timeout=grace_seconds)
+            for task in late:  # their messages' locks expire and they are delivered again
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def _accept(
+        self,
+        stop: asyncio.Event,
+        wake: asyncio.Event,
+        slots: asyncio.Semaphore,
+        serving: set[asyncio.Task[None]],
+    ) -> None:
         idle = IDLE_MIN_SECONDS
         while not stop.is_set():
             await slots.acquire()
@@ -78,8 +102,9 @@ class SessionWorker:
             except NoSessionAvailable:
                 slots.release()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), idle)
-                idle = min(idle * 2, IDLE_MAX_SECONDS)
+                    await asyncio.wait_for(wake.wait(), idle)
+                idle = IDLE_MIN_SECONDS if wake.is_set() else min(idle * 2, IDLE_MAX_SECONDS)
+                wake.clear()
                 continue
             except BusError:
                 slots.release()
@@ -92,11 +117,7 @@ class SessionWorker:
             serving.add(task)
             task.add_done_callback(serving.discard)
             task.add_done_callback(lambda _: slots.release())
-        if serving:
-            _, late = await asyncio.wait(serving, timeout=grace_seconds)
-            for task in late:  # their messages' locks expire and they are delivered again
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+            task.add_done_callback(lambda _: wake.set())
 
     async def _serve(self, receiver: SessionReceiver, stop: asyncio.Event) -> None:
         renewer = asyncio.create_task(self._keep_lock(receiver))
@@ -127,3 +148,9 @@ class SessionWorker:
         while True:
             await asyncio.sleep(self._renew_every)
             await receiver.renew_lock()
+
+
+async def _set_when(stop: asyncio.Event, wake: asyncio.Event) -> None:
+    """Relay `stop` to `wake`, so a backed-off worker stops at once."""
+    await stop.wait()
+    wake.set()

@@ -6,12 +6,15 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from shared.bootstrap import bootstrap
 from shared.contracts.envelope import Envelope
 from shared.jobs import load
 from shared.messages import to_message
 from shared.queues import COMMANDS
 from tests.harness import running, settings_for
+from workers import session_worker
 from workers.context import HandlerContext, Outcome
 from workers.handlers import HANDLERS
 from workers.pipeline import Pipeline
@@ -128,3 +131,28 @@ async def test_a_long_run_does_not_hold_up_the_tenants_next_commands(tmp_path: P
             await harness.client.get(f"/jobs/{run_job['id']}", headers=harness.auth("contoso"))
         ).json()
         assert done["status"] == "Succeeded" and done["result"]["status"] == "completed"
+
+
+async def test_a_session_let_go_is_taken_again_at_once_not_after_the_idle_back_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_worker, "IDLE_MIN_SECONDS", 60.0)
+    monkeypatch.setattr(session_worker, "IDLE_MAX_SECONDS", 60.0)
+    services = bootstrap(settings_for(tmp_path))
+    worker = SessionWorker(
+        services.bus, Pipeline(services), concurrency=2, batch_size=1, lock_duration_seconds=5
+    )
+    envelopes = [_item("contoso", n) for n in range(3)]
+    await services.bus.send(COMMANDS, [to_message(e, ttl_seconds=60) for e in envelopes])
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop, grace_seconds=5))
+    store = services.store.for_tenant("contoso")
+    async with asyncio.timeout(10):  # a back-off would take a minute per batch
+        while worker.handled < len(envelopes):
+            await asyncio.sleep(0.01)
+        stop.set()
+        await task
+    for envelope in envelopes:
+        job = await load(store, envelope.command_id)
+        assert job is not None and job[0].status == "Succeeded"
+    await services.close()
