@@ -16,6 +16,7 @@ from shared.bootstrap import Services
 from shared.boundary import Violation
 from shared.contracts.commands import Command
 from shared.contracts.errors import ErrorCode
+from shared.ordering import order_key
 from shared.ports.store import TenantStore
 from shared.tenancy import Tenant
 
@@ -76,13 +77,21 @@ class Caller:
         command_type: str,
         command: Command,
         *,
-        order_key: str | None = None,
         fingerprint: dict[str, Any] | None = None,
     ) -> Response:
-        """Accept `command` for this caller's tenant (see `ingress.submit.Submitter.submit`)."""
+        """Accept `command` for this caller's tenant (see `ingress.submit.Submitter.submit`).
+
+        Its lane follows from the resource it changes (`shared.ordering.order_key`), so no route
+        can forget it and a resource's commands stay in order.
+        """
         submitter: Submitter = request.app.state.submitter
         return await submitter.submit(
-            request, self, command_type, command, order_key=order_key, fingerprint=fingerprint
+            request,
+            self,
+            command_type,
+            command,
+            order_key=order_key(command),
+            fingerprint=fingerprint,
         )
 
 

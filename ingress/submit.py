@@ -88,7 +88,8 @@ class Submitter:
     ) -> Response:
         """Enqueue `command` for the caller's tenant; 202 with the job, or the result if waited.
 
-        `order_key` (a thread id) keeps commands on one thread in one lane, so they stay in order.
+        `order_key` (the resource the command changes) picks its lane, so a resource's commands
+        stay in order (`shared.ordering`).
         `fingerprint` replaces the command as what an `Idempotency-Key` is compared on, for a
         command holding ids the ingress generated (an upload's file id): the same bytes and name
         sent again are the same request.

@@ -13,14 +13,13 @@ from ingress.routers.common import ResourceId
 from shared.contracts.commands import AgentCreate, AgentDelete
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import Agent, present
-from shared.ordering import order_key
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=PROBLEMS)
 
 
 @router.post("/", status_code=202, summary="Create an agent (async job)", responses=accepted())
 async def create_agent(body: AgentCreate, request: Request, caller: CallerDep) -> Response:
-    return await caller.submit(request, "agent.create", body, order_key=order_key(body))
+    return await caller.submit(request, "agent.create", body)
 
 
 @router.get("/", summary="List the caller's agents, newest first", responses=ok_list(Agent))
@@ -42,4 +41,4 @@ async def get_agent(agent_id: ResourceId, caller: CallerDep) -> JSONResponse:
 )
 async def delete_agent(agent_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = AgentDelete(agent_id=agent_id)
-    return await caller.submit(request, "agent.delete", command, order_key=order_key(command))
+    return await caller.submit(request, "agent.delete", command)

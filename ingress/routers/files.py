@@ -26,7 +26,6 @@ from shared.contracts.resources import File, present
 from shared.file_kinds import SUPPORTED, kind_of
 from shared.filenames import ascii_filename, safe_filename
 from shared.ids import new_id
-from shared.ordering import order_key
 from shared.ports.blobs import BlobInfo, BlobTooLarge, TenantBlobs
 
 router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS)
@@ -132,7 +131,6 @@ async def upload_file(
             request,
             "file.create",
             command,
-            order_key=order_key(command),
             fingerprint=fingerprint,
         )
     except Problem as problem:
@@ -193,4 +191,4 @@ async def get_file_content(file_id: ResourceId, caller: CallerDep, blobs: BlobsD
 )
 async def delete_file(file_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = FileDelete(file_id=file_id)
-    return await caller.submit(request, "file.delete", command, order_key=order_key(command))
+    return await caller.submit(request, "file.delete", command)

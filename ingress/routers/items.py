@@ -15,7 +15,6 @@ from ingress.routers.common import ResourceId
 from shared.contracts.commands import ItemBody, ItemCreate, ItemDelete, ItemUpdate
 from shared.contracts.errors import ErrorCode
 from shared.contracts.items import collection_of, present_item
-from shared.ordering import order_key
 
 router = APIRouter(prefix="/cosmos", tags=["items"], responses=PROBLEMS)
 
@@ -35,7 +34,7 @@ async def create_item(
     caller: CallerDep,
 ) -> Response:
     command = ItemCreate(container=container, item=item)
-    return await caller.submit(request, "item.create", command, order_key=order_key(command))
+    return await caller.submit(request, "item.create", command)
 
 
 @router.get("/{container}", summary="List items, newest first")
@@ -71,7 +70,7 @@ async def update_item(
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemUpdate(container=container, item_id=item_id, patch=patch, if_match=if_match)
-    return await caller.submit(request, "item.update", command, order_key=order_key(command))
+    return await caller.submit(request, "item.update", command)
 
 
 @router.delete(
@@ -88,4 +87,4 @@ async def delete_item(
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemDelete(container=container, item_id=item_id, if_match=if_match)
-    return await caller.submit(request, "item.delete", command, order_key=order_key(command))
+    return await caller.submit(request, "item.delete", command)

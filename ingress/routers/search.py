@@ -22,7 +22,6 @@ from shared.contracts.commands import (
     DocumentDelete,
     DocumentsIndex,
 )
-from shared.ordering import order_key
 from shared.ports.search import EmbedderMissing, FieldFilter, InvalidFilter, SearchHit, TenantIndex
 
 router = APIRouter(prefix="/search", tags=["search"], responses=PROBLEMS)
@@ -82,7 +81,7 @@ async def index_documents(
     caller: CallerDep,
 ) -> Response:
     command = DocumentsIndex(documents=documents)
-    return await caller.submit(request, "document.index", command, order_key=order_key(command))
+    return await caller.submit(request, "document.index", command)
 
 
 @router.get("/documents", summary="Search the caller's documents")
@@ -116,4 +115,4 @@ async def search_documents(
 )
 async def delete_document(doc_id: DocId, request: Request, caller: CallerDep) -> Response:
     command = DocumentDelete(doc_id=doc_id)
-    return await caller.submit(request, "document.delete", command, order_key=order_key(command))
+    return await caller.submit(request, "document.delete", command)

@@ -22,7 +22,6 @@ from shared.contracts.commands import (
 from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import Metadata
 from shared.contracts.resources import Message, Run, Thread, present
-from shared.ordering import order_key
 
 router = APIRouter(prefix="/agents/threads", tags=["threads"], responses=PROBLEMS)
 
@@ -47,7 +46,7 @@ async def create_thread(
     request: Request, caller: CallerDep, body: NewThread | None = None
 ) -> Response:
     command = ThreadCreate(metadata=(body or NewThread()).metadata)
-    return await caller.submit(request, "thread.create", command, order_key=order_key(command))
+    return await caller.submit(request, "thread.create", command)
 
 
 @router.get("/{thread_id}", summary="Read a thread", responses=ok(Thread))
@@ -60,7 +59,7 @@ async def get_thread(thread_id: ResourceId, caller: CallerDep) -> JSONResponse:
 )
 async def delete_thread(thread_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = ThreadDelete(thread_id=thread_id)
-    return await caller.submit(request, "thread.delete", command, order_key=order_key(command))
+    return await caller.submit(request, "thread.delete", command)
 
 
 @router.post(
@@ -76,7 +75,7 @@ async def create_message(
     caller: CallerDep,
 ) -> Response:
     command = MessageCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "message.create", command, order_key=order_key(command))
+    return await caller.submit(request, "message.create", command)
 
 
 @router.get(
@@ -110,7 +109,7 @@ async def create_run(
     caller: CallerDep,
 ) -> Response:
     command = RunCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "run.create", command, order_key=order_key(command))
+    return await caller.submit(request, "run.create", command)
 
 
 @router.get(
