@@ -90,8 +90,8 @@ def main() -> None:
             while _ended(store) < args.commands:
                 time.sleep(0.05)
             total = time.perf_counter() - started
-            assert live._process is not None
-            peak_kib = _fleet_peak_rss_kib(live._process.pid)
+            assert live.pid is not None
+            peak_kib = _fleet_peak_rss_kib(live.pid)
     figures = {
         "tenants": args.tenants,
         "commands": args.commands,

@@ -11,19 +11,17 @@ import asyncio
 import json
 import math
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import aiohttp
+
+from cli.deployment import LocalFleet
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ENDED = ("Succeeded", "Failed", "Canceled")
@@ -213,60 +211,5 @@ def failed(ends: dict[str, JobEnd]) -> int:
     return sum(end.status != "Succeeded" for end in ends.values())
 
 
-class Fleet:
-    """`tenantry worker` on a deployment's data, in its own process group; stopped on exit.
-
-    Beside a `LocalDeployment(..., workers=0)`, it lets a benchmark build a backlog with no
-    worker running, then start the fleet against it.
-    """
-
-    def __init__(self, data_dir: Path, env: dict[str, str], processes: int = 2) -> None:
-        self._command = [
-            sys.executable,
-            "-m",
-            "cli.main",
-            "worker",
-            "--processes",
-            str(processes),
-            "--data-dir",
-            str(data_dir),
-        ]
-        self._env = {**os.environ, **env}
-        self._log = data_dir / "fleet.log"
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Fleet:
-        """Start the worker processes (they serve as soon as they have bootstrapped)."""
-        with self._log.open("ab") as log:
-            self._process = subprocess.Popen(
-                self._command,
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
-    def stop(self) -> None:
-        """SIGTERM: in-flight work finishes or goes back to the bus; then it is gone."""
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait()
-        self._process = None
-
-    def __enter__(self) -> Fleet:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+Fleet = LocalFleet
+"""`tenantry worker` on a deployment's data, in its own process group; stopped on exit."""

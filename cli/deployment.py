@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +12,7 @@ from types import TracebackType
 
 import httpx
 
+from cli.child import Child
 from cli.dev import dev_secret
 from ingress.auth import issue_dev_token
 from shared.settings import Settings
@@ -25,6 +24,33 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class LocalFleet(Child):
+    """`tenantry worker --processes N` on a deployment's data directory, in its own group.
+
+    Beside a `LocalDeployment(..., workers=0)` it lets a test or a benchmark build a backlog
+    with no worker running, kill the fleet mid-flight, and start it again.
+    """
+
+    def __init__(
+        self, data_dir: Path, env: Mapping[str, str] | None = None, processes: int = 2
+    ) -> None:
+        args = ["worker", "--processes", str(processes), "--data-dir", str(data_dir)]
+        super().__init__(args, env={**os.environ, **(env or {})}, log_path=data_dir / "workers.log")
+        self.data_dir = data_dir
+        self.processes = processes
+
+    def __enter__(self) -> LocalFleet:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 class LocalDeployment:
@@ -41,10 +67,18 @@ class LocalDeployment:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._workers = workers
         self._env = {**os.environ, **(env or {})}
         self._log_path = log_path or data_dir / "tenantry.log"
-        self._process: subprocess.Popen[bytes] | None = None
+        args = [
+            "up",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+            "--data-dir",
+            str(data_dir),
+        ]
+        self._child = Child(args, env=self._env, log_path=self._log_path)
 
     def token(self, tenant: str, *, roles: tuple[str, ...] = ("user",)) -> str:
         """A development token for `tenant`, signed with this deployment's secret."""
@@ -59,29 +93,10 @@ class LocalDeployment:
 
     def start(self, timeout: float = 30.0) -> LocalDeployment:
         """Start it and wait until `/health/ready` answers 200."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self._log_path.open("ab") as log:
-            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [
-                    sys.executable,
-                    "-m",
-                    "cli.main",
-                    "up",
-                    "--port",
-                    str(self.port),
-                    "--workers",
-                    str(self._workers),
-                    "--data-dir",
-                    str(self.data_dir),
-                ],
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self._child.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if self._child.exited():
                 raise RuntimeError(f"tenantry up exited early; see {self._log_path}")
             try:
                 if httpx.get(f"{self.url}/health/ready", timeout=1.0).status_code == 200:
@@ -92,18 +107,14 @@ class LocalDeployment:
         self.stop()
         raise RuntimeError(f"tenantry up was not ready in {timeout} s; see {self._log_path}")
 
+    @property
+    def pid(self) -> int | None:
+        """The `tenantry up` process, while it runs."""
+        return self._child.pid
+
     def stop(self) -> None:
         """Interrupt it as Ctrl-C would, then make sure the whole process group is gone."""
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.send_signal(signal.SIGINT)
-            try:
-                self._process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait()
-        self._process = None
+        self._child.stop(signal.SIGINT, timeout=30)
 
     def __enter__(self) -> LocalDeployment:
         return self.start()

@@ -4,52 +4,26 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from types import TracebackType
 
-REPO = Path(__file__).resolve().parents[2]
+from cli.deployment import LocalFleet
 
 
-class WorkerFleet:
+class WorkerFleet(LocalFleet):
     """`tenantry worker --processes N` on a data directory; its workers can be killed one by one
     (its supervisor starts another within a second) or all at once with the supervisor."""
 
     def __init__(self, data_dir: Path, env: dict[str, str], processes: int = 2) -> None:
-        self.data_dir = data_dir
-        self.env = env
-        self.processes = processes
-        self._supervisor: subprocess.Popen[bytes] | None = None
+        super().__init__(data_dir, env, processes)
         self.kills = 0
-
-    def start(self) -> WorkerFleet:
-        with (self.data_dir / "workers.log").open("ab") as log:
-            self._supervisor = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "cli.main",
-                    "worker",
-                    "--processes",
-                    str(self.processes),
-                    "--data-dir",
-                    str(self.data_dir),
-                ],
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
 
     def workers(self) -> list[int]:
         """The pids of the supervisor's worker processes (spawned children), now."""
-        if self._supervisor is None:
+        pid = self.pid
+        if pid is None:
             return []
-        pid = self._supervisor.pid
         try:
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except FileNotFoundError:
@@ -74,15 +48,9 @@ class WorkerFleet:
 
     def kill_all(self) -> None:
         """SIGKILL the supervisor and every worker, no warning."""
-        if self._supervisor is None:
-            return
-        try:
-            os.killpg(self._supervisor.pid, signal.SIGKILL)
+        if self.pid is not None:
             self.kills += 1
-        except ProcessLookupError:
-            pass
-        self._supervisor.wait()
-        self._supervisor = None
+        self.kill()
 
     def wait_for_workers(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -92,7 +60,8 @@ class WorkerFleet:
             time.sleep(0.05)
 
     def __enter__(self) -> WorkerFleet:
-        return self.start()
+        self.start()
+        return self
 
     def __exit__(
         self,

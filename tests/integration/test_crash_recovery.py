@@ -3,42 +3,19 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from cli.deployment import LocalDeployment
+from cli.deployment import LocalDeployment, LocalFleet
 from tests.integration.conftest import collect
 
 pytestmark = pytest.mark.slow
 
 TENANTS = ("contoso", "fabrikam", "northwind")
 PER_TENANT = 120
-
-
-def _start_workers(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    with (data_dir / "workers.log").open("ab") as log:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "cli.main",
-                "worker",
-                "--processes",
-                "2",
-                "--data-dir",
-                str(data_dir),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def _statuses(http: httpx.Client, auth: dict[str, str], job_ids: list[str]) -> list[str]:
@@ -56,7 +33,7 @@ def test_killing_workers_loses_no_job_and_applies_no_effect_twice(tmp_path: Path
         for tenant in TENANTS:
             accepted = http.post("/agents/threads", headers=auth[tenant], json={})
             threads[tenant] = accepted.json()
-        workers = _start_workers(tmp_path, env)
+        workers = LocalFleet(tmp_path, env).start()
         jobs: dict[str, list[str]] = {t: [] for t in TENANTS}
         try:
             thread_ids = {}
@@ -78,17 +55,15 @@ def test_killing_workers_loses_no_job_and_applies_no_effect_twice(tmp_path: Path
                     assert response.status_code == 202
                     jobs[tenant].append(response.json()["id"])
                 if i == PER_TENANT // 3:
-                    os.killpg(workers.pid, signal.SIGKILL)  # mid-flight, no warning
-                    workers.wait()
-                    workers = _start_workers(tmp_path, env)
+                    workers.kill()  # the whole fleet, mid-flight, no warning
+                    workers.start()
             deadline = time.monotonic() + 120
             for tenant in TENANTS:
                 while set(_statuses(http, auth[tenant], jobs[tenant])) != {"Succeeded"}:
                     assert time.monotonic() < deadline, "jobs did not all succeed"
                     time.sleep(0.5)
         finally:
-            os.killpg(workers.pid, signal.SIGKILL)
-            workers.wait()
+            workers.kill()
         for tenant in TENANTS:
             messages = collect(http, f"/agents/threads/{thread_ids[tenant]}/messages", auth[tenant])
             contents = [m["content"][0]["text"]["value"] for m in messages]
