@@ -9,7 +9,15 @@ from __future__ import annotations
 from shared.contracts.commands import RunCreate, RunPoll
 from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import stamped
-from shared.contracts.resources import Agent, JobStatus, Run, RunError, RunStatus, present
+from shared.contracts.resources import (
+    Agent,
+    JobStatus,
+    Run,
+    RunError,
+    RunStatus,
+    present,
+    without_store_fields,
+)
 from shared.ids import derived_id
 from shared.ports.engine import RunState
 from workers.context import HandlerContext, Outcome
@@ -35,11 +43,7 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
     store, engine = ctx.scope.store, ctx.scope.engine
     thread = await require(store, THREADS, cmd.thread_id, "Thread")
     agent = Agent.model_validate(
-        {
-            k: v
-            for k, v in (await require(store, AGENTS, cmd.agent_id, "Agent")).items()
-            if not k.startswith("_")
-        }
+        without_store_fields(await require(store, AGENTS, cmd.agent_id, "Agent"))
     )
     run = Run(
         id=derived_id("run", ctx.command_id),
@@ -52,7 +56,7 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
         metadata=stamped(cmd.metadata, ctx.scope.tenant_id),
     )
     stored, _ = await store.create_if_absent(RUNS, run.model_dump(mode="json"))
-    current = Run.model_validate({k: v for k, v in stored.items() if not k.startswith("_")})
+    current = Run.model_validate(without_store_fields(stored))
     if current.status.terminal:
         return _finished(current, ctx.command_id)
     if not current.engine_ref:
@@ -107,7 +111,7 @@ async def poll_run(cmd: RunPoll, ctx: HandlerContext) -> Outcome:
     doc = await store.get(RUNS, cmd.run_id)
     if doc is None:  # the thread was deleted while the run went on
         return Outcome(job_id=cmd.job_id, pending=True)
-    run = Run.model_validate({k: v for k, v in doc.items() if not k.startswith("_")})
+    run = Run.model_validate(without_store_fields(doc))
     if run.status.terminal:
         return _finished(run, cmd.job_id)
     state = await ctx.scope.engine.poll_run(run.engine_ref)
