@@ -98,7 +98,7 @@ class SessionWorker:
         while not stop.is_set():
             await slots.acquire()
             try:
-                receiver = await self._bus.accept_next_session(self._queue)
+                receiver = await self._bus.accept_next_session(self._queue, prefetch=self._batch)
             except NoSessionAvailable:
                 slots.release()
                 with contextlib.suppress(TimeoutError):

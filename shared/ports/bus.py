@@ -171,11 +171,14 @@ class Bus(Protocol):
         ...
 
     async def accept_next_session(
-        self, queue: str, *, wait_seconds: float = 0.0
+        self, queue: str, *, wait_seconds: float = 0.0, prefetch: int = 0
     ) -> SessionReceiver:
         """Lock the next free session that has deliverable messages, least recently served first.
 
-        Raises `NoSessionAvailable` when none is free within `wait_seconds`.
+        `prefetch`: how many of its messages to fetch with the lock (locked and counted as
+        delivered, as Service Bus's prefetch); ask for no more than the first `receive` takes,
+        or the rest go back with a raised delivery count. Raises `NoSessionAvailable` when none
+        is free within `wait_seconds`.
         """
         ...
 

@@ -253,11 +253,12 @@ async def test_the_next_session_is_asked_of_the_service_and_its_messages_are_dec
         application_properties={b"type": b"agent.create", b"tenantId": b"contoso"},
     )
     client.next_receiver = RecordingReceiver({}, queued=[received])
-    session = await bus.accept_next_session("commands", wait_seconds=2)
+    session = await bus.accept_next_session("commands", wait_seconds=2, prefetch=16)
     assert client.receivers[0].options == {
         "queue": "commands",
         "session_id": NEXT_AVAILABLE_SESSION,
         "max_wait_time": 2,
+        "prefetch_count": 16,
     }
     assert session.session_id == "contoso"
     (message,) = await session.receive(5)

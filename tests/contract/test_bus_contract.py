@@ -605,3 +605,19 @@ async def test_the_local_bus_raises_bus_unavailable_when_its_file_is_not_a_datab
     with pytest.raises(BusUnavailable):
         await bus.send("commands", [message("t1")])
     await bus.close()
+
+
+async def test_a_prefetching_accept_hands_the_first_batch_locked_and_counted(
+    harness: BusHarness,
+) -> None:
+    bus, queue = harness.bus, harness.queue
+    await bus.send(queue, [message("s1", f"m{i}") for i in range(5)])
+    receiver = await bus.accept_next_session(queue, prefetch=3)
+    first = await receiver.receive(10)
+    assert [m.message_id for m in first] == ["m0", "m1", "m2"]
+    assert all(m.delivery_count == 1 for m in first)
+    for received in first:
+        await receiver.complete(received)
+    rest = await receiver.receive(10)
+    assert [m.message_id for m in rest] == ["m3", "m4"]
+    await receiver.close()

@@ -65,8 +65,12 @@ class StuckRenewalsBus:
         self._inner = inner
         self.settled: list[str] = []
 
-    async def accept_next_session(self, queue: str, *, wait_seconds: float = 0.0) -> Any:
-        receiver = await self._inner.accept_next_session(queue, wait_seconds=wait_seconds)
+    async def accept_next_session(
+        self, queue: str, *, wait_seconds: float = 0.0, prefetch: int = 0
+    ) -> Any:
+        receiver = await self._inner.accept_next_session(
+            queue, wait_seconds=wait_seconds, prefetch=prefetch
+        )
         return StuckRenewals(receiver, self.settled)
 
     def __getattr__(self, name: str) -> Any:

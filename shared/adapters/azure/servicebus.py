@@ -92,11 +92,15 @@ class ServiceBusBus:
             await sender.send_messages(batch)
 
     async def accept_next_session(
-        self, queue: str, *, wait_seconds: float = 0.0
+        self, queue: str, *, wait_seconds: float = 0.0, prefetch: int = 0
     ) -> ServiceBusSessionReceiver:
-        """Lock the next session with messages the service hands out (`NoSessionAvailable`)."""
+        """Lock the next session with messages the service hands out (`NoSessionAvailable`);
+        `prefetch` becomes the receiver's `prefetch_count`."""
         receiver = self._client.get_queue_receiver(
-            queue, session_id=NEXT_AVAILABLE_SESSION, max_wait_time=max(wait_seconds, 0.1)
+            queue,
+            session_id=NEXT_AVAILABLE_SESSION,
+            max_wait_time=max(wait_seconds, 0.1),
+            prefetch_count=prefetch,
         )
         return await ServiceBusSessionReceiver.open(receiver, self._receive_wait)
 

@@ -106,15 +106,22 @@ class BusEngine:
                 self._seen_forgotten_at = now
             return outcomes
 
-    def accept_next(self, queue: str) -> tuple[SessionLock, float] | None:
-        """Lock the least recently accepted free session with deliverable messages, if any."""
+    def accept_next(
+        self, queue: str, prefetch: int = 0
+    ) -> tuple[SessionLock, float, list[ReceivedMessage]] | None:
+        """Lock the least recently accepted free session with deliverable messages, if any,
+        and deliver up to `prefetch` of its messages in the same transaction."""
         self._bury_expired(queue)
         probe = {"queue": queue, "now": self._clock()}
         if self._conn.execute(sql.NEXT_FREE_SESSION, probe).fetchone() is None:
             return None  # nothing to lock: no write transaction while receivers poll
         with self._transaction() as (conn, now):
             row = conn.execute(sql.NEXT_FREE_SESSION, {"queue": queue, "now": now}).fetchone()
-            return None if row is None else self._lock_session(conn, now, queue, row[0])
+            locked = None if row is None else self._lock_session(conn, now, queue, row[0])
+            if locked is None:
+                return None
+            lock, locked_until = locked
+            return lock, locked_until, self._deliver_next(conn, now, lock, prefetch)
 
     def accept_named(self, queue: str, session_id: str) -> tuple[SessionLock, float] | None:
         """Lock the named session (creating it) unless another receiver holds it."""
@@ -152,15 +159,20 @@ class BusEngine:
         """Deliver up to `max_messages` messages of the session in sequence order."""
         with self._transaction() as (conn, now):
             self._check_lock(conn, lock, now)
-            delivered: list[ReceivedMessage] = []
-            while len(delivered) < max_messages:
-                limit = max_messages - len(delivered)
-                params = lock.params(now) | {"limit": limit}
-                rows = conn.execute(sql.NEXT_MESSAGES, params).fetchall()
-                delivered += self._deliver(conn, now, lock, rows)
-                if len(rows) < limit:
-                    break
-            return delivered
+            return self._deliver_next(conn, now, lock, max_messages)
+
+    def _deliver_next(
+        self, conn: sqlite3.Connection, now: float, lock: SessionLock, max_messages: int
+    ) -> list[ReceivedMessage]:
+        delivered: list[ReceivedMessage] = []
+        while len(delivered) < max_messages:
+            limit = max_messages - len(delivered)
+            params = lock.params(now) | {"limit": limit}
+            rows = conn.execute(sql.NEXT_MESSAGES, params).fetchall()
+            delivered += self._deliver(conn, now, lock, rows)
+            if len(rows) < limit:
+                break
+        return delivered
 
     def receive_deferred(
         self, lock: SessionLock, sequence_numbers: list[int]
