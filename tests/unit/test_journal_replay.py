@@ -92,6 +92,9 @@ async def test_journal_replay_can_be_narrowed_by_type_and_dry_run_sends_nothing(
     async with running(settings_for(tmp_path)) as harness:
         await submit(harness, "contoso", "POST", "/cosmos/notes", {"id": "a"})
         await submit(harness, "contoso", "POST", "/agents/threads", {})
+        async with asyncio.timeout(10):  # a job ends before its message is settled and counted
+            while harness.worker.handled < 2:
+                await asyncio.sleep(0.01)
         handled = harness.worker.handled
 
         dry = await tenantry(
