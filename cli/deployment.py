@@ -41,17 +41,6 @@ class LocalFleet(Child):
         self.data_dir = data_dir
         self.processes = processes
 
-    def __enter__(self) -> LocalFleet:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 class LocalDeployment:
     """`tenantry up` on a free port with its own data directory, stopped on exit."""

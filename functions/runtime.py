@@ -16,7 +16,8 @@ import azure.functions as func
 from functions.delivery import FunctionsDelivery
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings, load_settings
-from workers.pipeline import Delivery, Pipeline, Settlement
+from workers.delivery import Delivery
+from workers.pipeline import Pipeline, Settlement
 from workers.webhooks.dispatcher import Dispatcher
 
 log = logging.getLogger("tenantry.functions")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Protocol
 
 from shared import boundary
 from shared.boundary import Violation
@@ -19,25 +18,13 @@ from shared.contracts.envelope import Envelope
 from shared.queues import COMMANDS, tenant_of_session
 from shared.telemetry import Telemetry
 from shared.tracing import Consumption, consuming, handling
+from workers.delivery import Delivery
 
 VIOLATIONS = {
     "UnknownTenant": Violation.UNKNOWN_TENANT_MESSAGE,
     "TenantMismatch": Violation.TENANT_MISMATCH,
 }
 """Dead-letter reasons that mean a message tried to cross a tenant boundary."""
-
-
-class Observed(Protocol):
-    """What `observed` needs of a delivered message."""
-
-    @property
-    def session_id(self) -> str: ...
-
-    @property
-    def message_id(self) -> str: ...
-
-    @property
-    def delivery_count(self) -> int: ...
 
 
 class Observation:
@@ -65,7 +52,7 @@ class Observation:
             )
 
 
-def _enqueued(envelope: Envelope, delivery: Observed) -> datetime | None:
+def _enqueued(envelope: Envelope, delivery: Delivery) -> datetime | None:
     if envelope.type in INTERNAL_COMMANDS:
         return None  # a scheduled follow-up: its delay is by design, not a wait
     enqueued = getattr(delivery, "enqueued_time", None)
@@ -74,7 +61,7 @@ def _enqueued(envelope: Envelope, delivery: Observed) -> datetime | None:
 
 @contextlib.contextmanager
 def observed(
-    telemetry: Telemetry, envelope: Envelope, delivery: Observed, job_id: str
+    telemetry: Telemetry, envelope: Envelope, delivery: Delivery, job_id: str
 ) -> Iterator[Observation]:
     """Around the processing of one decoded command."""
     with consuming(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -26,28 +26,13 @@ from shared.messages import to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
 from shared.queues import is_command_session
 from workers.context import HandlerContext, Outcome
+from workers.delivery import Delivery
 from workers.handlers import HANDLERS, Handler
 from workers.middleware import JobEnding, Middleware
 from workers.observe import handled, observed
 from workers.webhooks.publisher import WebhookEvents
 
 log = logging.getLogger("tenantry.worker")
-
-
-class Delivery(Protocol):
-    """What the pipeline needs of a delivered message, whichever bus delivered it."""
-
-    @property
-    def body(self) -> bytes: ...
-
-    @property
-    def session_id(self) -> str: ...
-
-    @property
-    def message_id(self) -> str: ...
-
-    @property
-    def delivery_count(self) -> int: ...
 
 
 @dataclass(frozen=True)

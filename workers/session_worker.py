@@ -24,7 +24,8 @@ from shared.ports.bus import (
     SessionReceiver,
 )
 from shared.queues import COMMANDS
-from workers.pipeline import Delivery, Settlement
+from workers.delivery import Delivery
+from workers.pipeline import Settlement
 
 log = logging.getLogger("tenantry.worker")
 

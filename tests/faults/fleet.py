@@ -59,10 +59,6 @@ class WorkerFleet(LocalFleet):
                 raise TimeoutError("the worker processes did not start")
             time.sleep(0.05)
 
-    def __enter__(self) -> WorkerFleet:
-        self.start()
-        return self
-
     def __exit__(
         self,
         kind: type[BaseException] | None,

@@ -35,7 +35,8 @@ from shared.webhooks import deliveries, endpoints
 from shared.webhooks.deliveries import Attempt, DeliveryMessage
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.signing import load_keyring, signed_headers
-from workers.pipeline import COMPLETE, Delivery, Settlement, dead_letter
+from workers.delivery import Delivery
+from workers.pipeline import COMPLETE, Settlement, dead_letter
 from workers.webhooks.schedule import RetrySchedule, retry_after_seconds
 from workers.webhooks.transport import PinnedTransport
 
