@@ -59,7 +59,7 @@ def banner(settings: Settings, *, host: str, port: int, workers: int) -> Text:
         f"API reference: {url}/docs (OpenAPI: {url}/openapi.json)",
         "Try it from another shell, in this directory:",
         f"  TOKEN=$({token})",
-        f"  curl -i -X POST {url}/agents/ -H \"Authorization: Bearer $TOKEN\" "
+        f'  curl -i -X POST {url}/agents/ -H "Authorization: Bearer $TOKEN" '
         f"-H 'Content-Type: application/json' -H 'Prefer: wait=10' -d '{EXAMPLE_AGENT}'",
     ]
     text = Text("\n".join(lines))
