@@ -50,7 +50,7 @@ def _tenants(settings: Settings) -> str:
 
 def banner(settings: Settings, *, host: str, port: int, workers: int) -> Text:
     """The lines `tenantry up` starts with (plain text: nothing is wrapped or marked up)."""
-    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://{reachable}:{port}"
     token = f"{executable()} token --tenant contoso{data_dir_option(settings)}"
     lines = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer

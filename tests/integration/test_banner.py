@@ -57,7 +57,7 @@ def test_the_banners_commands_run_as_printed(tmp_path: Path) -> None:
         assert commands[0].startswith("TOKEN=$(") and commands[1].startswith("curl ")
         assert f"http://127.0.0.1:{port}/docs" in "\n".join(lines[:start])
         script = "set -euo pipefail\n" + "\n".join(commands) + "\n"
-        shell = subprocess.run(  # noqa: S603 - the banner's own lines, as a user pastes them
+        shell = subprocess.run(
             ["/bin/bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
         )
         assert shell.returncode == 0, shell.stderr
