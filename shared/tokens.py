@@ -1,4 +1,4 @@
-"""Bearer-token verification: a JWT in, a `Principal` (subject, tenant, roles) out.
+"""Bearer-token verification, shared by the ingress and the console: a JWT in, a `Principal` out.
 
 The rules are those of API.md, "Authentication and tenancy". Whether the tenant exists in the
 registry is not checked here; the caller does that with `Principal.tenant_id`.
@@ -16,7 +16,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from ingress.jwks import JwksCache, JwksFetcher, fetch_json, is_well_formed_kid
+from shared.jwks import JwksCache, JwksFetcher, fetch_json, is_well_formed_kid
 from shared.settings import Settings
 
 __all__ = ["TENANT_CLAIM", "AuthError", "Principal", "TokenVerifier", "issue_dev_token"]
