@@ -18,14 +18,14 @@ from shared.contracts.errors import ErrorCode
 from shared.ordering import order_key
 from shared.ports.store import TenantStore
 from shared.tenancy import Tenant
-from shared.tokens import AuthError, Principal, TokenVerifier
+from shared.tokens import OPERATOR_ROLE, AuthError, Principal, TokenVerifier
 
 if TYPE_CHECKING:
     from ingress.submit import Submitter
 
 log = logging.getLogger("tenantry.ingress")
 
-ADMIN_ROLE = "tenantry.admin"
+ADMIN_ROLE = OPERATOR_ROLE
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tenantry"'}
 
 
