@@ -19,7 +19,14 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from shared.jwks import JwksCache, JwksFetcher, fetch_json, is_well_formed_kid
 from shared.settings import Settings
 
-__all__ = ["OPERATOR_ROLE", "TENANT_CLAIM", "AuthError", "Principal", "TokenVerifier", "issue_dev_token"]
+__all__ = [
+    "OPERATOR_ROLE",
+    "TENANT_CLAIM",
+    "AuthError",
+    "Principal",
+    "TokenVerifier",
+    "issue_dev_token",
+]
 
 TENANT_CLAIM = "extension_tenantId"
 """The claim naming the caller's tenant."""
