@@ -87,7 +87,7 @@ def token(
     which this command finds but never creates.
     """
     from cli.operations import deployment_settings
-    from ingress.auth import issue_dev_token
+    from shared.tokens import issue_dev_token
 
     settings = deployment_settings(data_dir, tokens=True)
     try:
