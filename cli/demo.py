@@ -20,8 +20,8 @@ import httpx
 from rich.console import Console
 
 from cli.child import REPO
-from cli.deployment import LocalDeployment
 from cli.demo_receiver import DemoReceiver
+from cli.deployment import LocalDeployment
 
 WAIT = {"Prefer": "wait=20"}
 DEMO_ENV = {
@@ -127,7 +127,9 @@ def tour(deployment: LocalDeployment, receiver: DemoReceiver, console: Console) 
         )
         delivery = receiver.wait_for("/hook", "run.completed")
         messages = http.get(f"{base}/messages", headers=contoso).json()
-        say.say(f"run {run['id']} completed; assistant: {messages[-1]['content'][0]['text']['value']}")
+        say.say(
+            f"run {run['id']} completed; assistant: {messages[-1]['content'][0]['text']['value']}"
+        )
 
         say.step("The webhook arrives, signed (Standard Webhooks), and verifies")
         say.say(
@@ -142,7 +144,9 @@ def tour(deployment: LocalDeployment, receiver: DemoReceiver, console: Console) 
         say.step("A delivery fails until it is dead-lettered; an operator replays it")
         receiver.down.add("/down")
         flaky = http.post(
-            "/webhooks", headers=contoso, json={"url": receiver.url("/down"), "events": ["job.succeeded"]}
+            "/webhooks",
+            headers=contoso,
+            json={"url": receiver.url("/down"), "events": ["job.succeeded"]},
         ).json()
         receiver.secrets["/down"] = flaky["secret"]
         say.call(http.post("/cosmos/notes", headers=contoso | WAIT, json={"text": "hello"}))

