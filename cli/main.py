@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from cli import audit, dlq, replay, tenants
+from cli.capacity.command import capacity
 from cli.dev import embedded_settings
 
 app = typer.Typer(help="tenantry: a pooled multi-tenant agent service.", no_args_is_help=True)
@@ -117,6 +118,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(tenants.app, name="tenants")
 app.command("replay")(replay.replay)
 app.command("audit")(audit.audit)
+app.command("capacity")(capacity)
 
 
 if __name__ == "__main__":
