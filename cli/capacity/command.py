@@ -135,11 +135,15 @@ def _print(out: Console, s: Summary, prices: Prices) -> None:
     )
     cost.add_row("Functions (Flex Consumption)", f"{s.cost.functions:,.0f}")
     cost.add_row(f"Service Bus ({s.cost.servicebus_tier})", f"{s.cost.servicebus:,.0f}")
-    cost.add_row(
-        f"Cosmos DB (autoscale max {s.cost.cosmos_rus_provisioned:,} RU/s)", f"{s.cost.cosmos:,.0f}"
-    )
+    cost.add_row(_cosmos_label(s), f"{s.cost.cosmos:,.0f}")
     cost.add_row("AI Search (Basic, 1 unit)", f"{s.cost.search:,.0f}")
     cost.add_row("[bold]total[/]", f"[bold]{s.cost.total:,.0f}[/]")
     out.print(cost)
     for limit in s.limits:
         out.print(f"[yellow]limit:[/] {limit}")
+
+
+def _cosmos_label(s: Summary) -> str:
+    if s.workload.throttling.cosmos_mode == "serverless":
+        return "Cosmos DB (serverless)"
+    return f"Cosmos DB (autoscale max {s.cost.cosmos_rus_provisioned:,} RU/s)"

@@ -150,7 +150,7 @@ class Simulation:
         self.result = Result(
             workload,
             workload.duration_s,
-            ru_window=Window(workload.throttling.cosmos_ru_per_s),
+            ru_window=Window(workload.throttling.cosmos_budget()),
             bus_window=Window(workload.throttling.servicebus_ops_per_s),
         )
         self._tenants = self._tenant_table()
@@ -261,17 +261,20 @@ class Simulation:
     def _poll(self, instance: Instance) -> None:
         instance.poll_pending = False
         free = [s for s in instance.slots if s.session is None]
+        accepted = False
         while free:
             session = self._pop_available()
             if session is None:
                 break
             self._accept(free.pop(), session)
+            accepted = True
         if not free:
             return  # all slots serving: a slot letting its session go wakes the loop
         low, high = self.w.host.idle_backoff_ms
-        instance.backoff_ms = (
-            low if instance.backoff_ms == 0 else min(instance.backoff_ms * 2, high)
-        )
+        if accepted or instance.backoff_ms == 0:
+            instance.backoff_ms = low  # an accept starts the back-off over, as the worker does
+        else:
+            instance.backoff_ms = min(instance.backoff_ms * 2, high)
         instance.poll_pending = True
         self.at(self.now + instance.backoff_ms / 1000, lambda: self._poll(instance))
 

@@ -157,10 +157,11 @@ def _cost(result: Result, prices: Prices) -> Cost:
         servicebus = units * prices.servicebus_premium_mu_hour * prices.hours_per_month
     peak_ru = max(result.ru_window.peak(0.99), 1.0)
     provisioned = max(1000, int(math.ceil(peak_ru / 1000) * 1000))  # autoscale max, 10% floor
-    mean_ru = result.request_units / w.duration_s
-    billed_per_hour = max(provisioned / 10, mean_ru)
-    cosmos = billed_per_hour / 100 * prices.cosmos_per_100_rus_hour * prices.cosmos_autoscale_factor
-    cosmos *= prices.hours_per_month
+    if w.throttling.cosmos_mode == "serverless":
+        cosmos = result.request_units * scale / 1e6 * prices.cosmos_serverless_per_million_ru
+    else:  # autoscale bills each hour's highest RU/s, at least a tenth of the maximum
+        billed = max(provisioned / 10, peak_ru) / 100 * prices.cosmos_per_100_rus_hour
+        cosmos = billed * prices.cosmos_autoscale_factor * prices.hours_per_month
     search = prices.search_unit_hour * prices.hours_per_month
     return Cost(functions, servicebus, tier, cosmos, provisioned, search)
 

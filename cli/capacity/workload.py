@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+SERVERLESS_RU_PER_CONTAINER = 5000.0
+
 
 class Model(BaseModel):
     """Frozen, unknown fields refused: a typo in a workload file is an error, not a default."""
@@ -91,9 +93,23 @@ class ScaleSettings(Model):
 class Throttling(Model):
     """Where the shared services push back (None: unlimited)."""
 
-    cosmos_ru_per_s: float | None = Field(
-        None, gt=0, description="Provisioned (or autoscale max) RU/s of the database."
+    cosmos_mode: Literal["serverless", "autoscale"] = Field(
+        "serverless", description="The account's capacity mode (Bicep: serverless)."
     )
+    cosmos_ru_per_s: float | None = Field(
+        None,
+        gt=0,
+        description="The RU/s budget: autoscale max, or for serverless the per-container "
+        "ceiling (5,000 RU/s up to 250 GB: learn.microsoft.com/azure/cosmos-db/"
+        "serverless-performance); None: serverless's 5,000, autoscale unlimited.",
+    )
+
+    def cosmos_budget(self) -> float | None:
+        """RU/s the database gives before answering 429."""
+        if self.cosmos_ru_per_s is not None:
+            return self.cosmos_ru_per_s
+        return SERVERLESS_RU_PER_CONTAINER if self.cosmos_mode == "serverless" else None
+
     servicebus_ops_per_s: float | None = Field(
         None, gt=0, description="Namespace operation budget per second (tier-dependent)."
     )
