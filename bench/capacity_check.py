@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import multiprocessing
 import random
 import sys
@@ -131,16 +132,17 @@ class Waiting:
         self.rng = random.Random(workload.seed + 11)
         self.profile = WORK["work"]
         self.ages: dict[str, list[float]] = defaultdict(list)
+        self.took: list[float] = []
         self.count = 0
 
     async def process(self, message: ReceivedMessage) -> Settlement:
         now = datetime.now(UTC)
         self.ages[message.body.decode()].append((now - message.enqueued_time).total_seconds())
         mean, cv = self.profile.handler_ms / 1000, self.profile.cv
-        sigma2 = __import__("math").log(1 + cv * cv)
-        await asyncio.sleep(
-            self.rng.lognormvariate(__import__("math").log(mean) - sigma2 / 2, sigma2**0.5)
-        )
+        sigma2 = math.log(1 + cv * cv)
+        started = time.perf_counter()
+        await asyncio.sleep(self.rng.lognormvariate(math.log(mean) - sigma2 / 2, sigma2**0.5))
+        self.took.append(time.perf_counter() - started)
         self.count += 1
         return COMPLETE
 
@@ -166,7 +168,15 @@ async def _bus_costs(path: Path) -> tuple[float, float]:
     return percentile(accepts, 0.5), percentile(settles, 0.5)
 
 
-async def measure(workload: Workload, path: Path) -> dict[str, list[float]]:
+async def _lateness(stop: asyncio.Event, samples: list[float]) -> None:
+    """How late the event loop wakes a 2 ms sleep: the accept back-off's real step."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(0.002)
+        samples.append(time.perf_counter() - started - 0.002)
+
+
+async def measure(workload: Workload, path: Path) -> tuple[dict[str, list[float]], Waiting, float]:
     bus = SqliteBus(path)
     waiting = Waiting(workload)
     worker = SessionWorker(
@@ -174,6 +184,8 @@ async def measure(workload: Workload, path: Path) -> dict[str, list[float]]:
     )
     arrivals = _arrivals(workload)
     stop = asyncio.Event()
+    late: list[float] = []
+    probe = asyncio.create_task(_lateness(stop, late))
     task = asyncio.create_task(worker.run(stop, grace_seconds=5))
     sender = multiprocessing.get_context("spawn").Process(target=_send, args=(str(path), arrivals))
     sender.start()
@@ -183,8 +195,9 @@ async def measure(workload: Workload, path: Path) -> dict[str, list[float]]:
     sender.join(10)
     stop.set()
     await task
+    await probe
     await bus.close()
-    return dict(waiting.ages)
+    return dict(waiting.ages), waiting, percentile(late, 0.5) * 1000
 
 
 def main() -> None:
@@ -210,7 +223,23 @@ def main() -> None:
                     )
                 }
             )
-            measured = asyncio.run(measure(workload, Path(tmp) / f"{name}.db"))
+            measured, waiting, late_ms = asyncio.run(measure(workload, Path(tmp) / f"{name}.db"))
+            # the handlers' times as they were on this machine, and its timers' lateness
+            mean = sum(waiting.took) / len(waiting.took)
+            spread = (sum((t - mean) ** 2 for t in waiting.took) / len(waiting.took)) ** 0.5
+            low, high = workload.host.idle_backoff_ms
+            workload = workload.model_copy(
+                update={
+                    "commands": {"work": CommandProfile(handler_ms=mean * 1000, cv=spread / mean)},
+                    "host": workload.host.model_copy(
+                        update={"idle_backoff_ms": (low + late_ms, high + late_ms)}
+                    ),
+                }
+            )
+            print(
+                f"  {name}: handlers took {mean * 1000:.1f} ms (cv {spread / mean:.2f}) for "
+                f"10 ms asked; timers {late_ms:.2f} ms late"
+            )
             noop = {"work": CommandOperations(bus_sends=1)}
             simulated = simulate(workload, noop, RequestUnits()).queue_ages
             for cls in workload.classes:

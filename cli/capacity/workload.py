@@ -51,7 +51,7 @@ class HostSettings(Model):
         "fleet: the local fleet takes one batch per session turn and lets it go.",
     )
     max_concurrent_sessions: int = Field(64, ge=1, le=2000)
-    session_idle_timeout_s: float = Field(0.2, ge=0)
+    session_idle_timeout_s: float = Field(0.1, ge=0)
     prefetch: int = Field(0, ge=0, description="0: every receive is a round trip.")
     batch_size: int = Field(16, ge=1, description="fleet policy: messages per session turn.")
     lock_duration_s: float = Field(30, gt=0, description="The queue's lockDuration (Bicep).")

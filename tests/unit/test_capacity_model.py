@@ -153,3 +153,24 @@ def test_the_capacity_command_prints_json_for_a_preset() -> None:
     assert summary["workload"]["name"] == "1,000 small tenants"
     assert summary["cost"]["total"] > 0
     assert summary["ages"][0]["commands"] > 0
+
+
+def _seconds(value: str) -> float:
+    hours, minutes, seconds = value.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def test_the_model_defaults_are_what_host_json_and_the_bicep_deploy() -> None:
+    """A change to host.json or the Bicep that the model does not follow fails here."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    service_bus = json.loads((root / "host.json").read_text())["extensions"]["serviceBus"]
+    host, scale = HostSettings(), ScaleSettings()
+    assert host.max_concurrent_sessions == service_bus["maxConcurrentSessions"]
+    assert host.session_idle_timeout_s == _seconds(service_bus["sessionIdleTimeout"])
+    assert host.prefetch == service_bus["prefetchCount"]
+    functions = (root / "infra" / "modules" / "functions.bicep").read_text()
+    assert f"param maximumInstanceCount int = {scale.max_instances}" in functions
+    servicebus = (root / "infra" / "modules" / "servicebus.bicep").read_text()
+    assert f"lockDuration: 'PT{host.lock_duration_s:g}S'" in servicebus
