@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingress.app import create_app  # noqa: E402
-from ingress.auth import issue_dev_token  # noqa: E402
 from shared import logs  # noqa: E402
 from shared.bootstrap import bootstrap  # noqa: E402
+from shared.tokens import issue_dev_token  # noqa: E402
 from tests.harness import settings_for  # noqa: E402
 from workers.pipeline import Pipeline  # noqa: E402
 from workers.session_worker import SessionWorker  # noqa: E402
