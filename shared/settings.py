@@ -84,9 +84,9 @@ class Settings(BaseSettings):
 
     # Per-tenant limits (API.md, "Control"): defaults for registry entries without `limits`
     tenant_requests_per_second: float = Field(
-        100.0, ge=0, description="Requests a tenant may make per second (0: no limit)."
+        1000.0, ge=0, description="Requests a tenant may make per second (0: no limit)."
     )
-    tenant_burst: int = Field(200, ge=1, description="Requests a tenant may make at once.")
+    tenant_burst: int = Field(2000, ge=1, description="Requests a tenant may make at once.")
     tenant_concurrent_runs: int = Field(
         10, ge=0, description="Runs of one tenant in progress at once (0: no limit)."
     )

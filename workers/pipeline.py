@@ -21,6 +21,7 @@ from shared.contracts.commands import COMMANDS, INTERNAL_COMMANDS
 from shared.contracts.envelope import Envelope
 from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.resources import JobError, JobStatus
+from shared.cancellation import Claim, claim
 from shared.jobs import is_final, load, transition
 from shared.messages import to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
@@ -112,9 +113,11 @@ class Pipeline:
         job_id = self._job_id(envelope)
         current = await load(scope.store, job_id)
         ended = current is not None and is_final(current[0])
+        job = _Job(job_id, current[0].type if current else envelope.type, ended)
+        if current is not None and current[0].status is JobStatus.CANCELED:
+            return await self._canceled(envelope, job)  # never takes effect, not even replayed
         if ended and envelope.replay is None:
             return COMPLETE  # the ledger: this command already took effect
-        job = _Job(job_id, current[0].type if current else envelope.type, ended)
         try:
             command = model.model_validate(envelope.data)
         except ValidationError as exc:
@@ -128,6 +131,13 @@ class Pipeline:
                 ),
             )
             return dead_letter("InvalidCommand", _summary(exc))
+        own = job.id == envelope.command_id  # not a poll working for its run's job
+        if (
+            own
+            and not ended
+            and await claim(scope.store, job.id, envelope, self.now()) is (Claim.CANCELED)
+        ):
+            return await self._canceled(envelope, job)
         context = HandlerContext(
             envelope=envelope,
             scope=scope,
@@ -157,6 +167,20 @@ class Pipeline:
                 "outcome": outcome.status.value,
             },
         )
+        return COMPLETE
+
+    async def _canceled(self, envelope: Envelope, job: _Job) -> Settlement:
+        """A canceled job's command: announce the cancel (`job.canceled`) and do nothing else.
+
+        The announcement's message ids are derived from the job, so a redelivery repeats them
+        and the bus drops the repeats.
+        """
+        if job.id == envelope.command_id:
+            ending = JobEnding(
+                envelope, job.id, job.type, Outcome(status=JobStatus.CANCELED), self.now()
+            )
+            for middleware in self.middleware:
+                await middleware.before_job_end(ending)
         return COMPLETE
 
     @staticmethod
