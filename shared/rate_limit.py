@@ -61,7 +61,7 @@ def decide(tat: float, now: float, rate: float, burst: int) -> tuple[Decision, f
         wait = after - tolerance - now
         remaining = 0
         return Decision(False, burst, remaining, start - now, wait), tat
-    remaining = int(math.floor((tolerance - (after - now)) / interval + _EPSILON))
+    remaining = math.floor((tolerance - (after - now)) / interval + _EPSILON)
     return Decision(True, burst, remaining, after - now, 0.0), after
 
 

@@ -17,11 +17,11 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from shared.bootstrap import Services
+from shared.cancellation import Claim, claim
 from shared.contracts.commands import COMMANDS, INTERNAL_COMMANDS
 from shared.contracts.envelope import Envelope
 from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.resources import JobError, JobStatus
-from shared.cancellation import Claim, claim
 from shared.jobs import is_final, load, transition
 from shared.messages import to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
@@ -131,13 +131,10 @@ class Pipeline:
                 ),
             )
             return dead_letter("InvalidCommand", _summary(exc))
-        own = job.id == envelope.command_id  # not a poll working for its run's job
-        if (
-            own
-            and not ended
-            and await claim(scope.store, job.id, envelope, self.now()) is (Claim.CANCELED)
-        ):
-            return await self._canceled(envelope, job)
+        if job.id == envelope.command_id and not ended:  # its own job, not a poll's run job
+            claimed = await claim(scope.store, job.id, envelope, self.now())
+            if claimed is Claim.CANCELED:
+                return await self._canceled(envelope, job)
         context = HandlerContext(
             envelope=envelope,
             scope=scope,

@@ -13,9 +13,9 @@ from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, ok, ok_list
 from ingress.routers.common import ResourceId
+from shared.cancellation import Cancel, cancel
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import Job, JobStatus
-from shared.cancellation import Cancel, cancel
 from shared.jobs import JOBS, load
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEMS)

@@ -19,7 +19,6 @@ from shared.webhooks.deliveries import DeliveryMessage, delivery_id
 from shared.webhooks.events import event_body
 from workers.middleware import JobEnding, Middleware
 
-
 JOB_EVENTS = {
     JobStatus.SUCCEEDED: "job.succeeded",
     JobStatus.FAILED: "job.failed",
