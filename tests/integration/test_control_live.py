@@ -6,7 +6,6 @@ import json
 import random
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
