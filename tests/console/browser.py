@@ -1,19 +1,27 @@
 """A headless Chromium driven by selenium, for the console's browser test and benchmark.
 
 Debian's `chromium` and `chromium-driver` (scripts/browser installs them). Without them the
-test skips, except with CI=true, where it fails: CI must run it.
+test skips, except with CI=true (or 1), where it fails: CI must run it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+
+from cli.child import Child
+from cli.deployment import free_port
+
+START_SECONDS = 60
 
 
 def browser_paths() -> tuple[str, str] | None:
@@ -28,7 +36,7 @@ def require_browser() -> tuple[str, str]:
     paths = browser_paths()
     if paths is None:
         reason = "Chromium and ChromeDriver are not installed (run scripts/browser)"
-        if os.environ.get("CI") == "true":
+        if os.environ.get("CI", "").lower() in ("true", "1"):
             pytest.fail(reason)
         pytest.skip(reason)
     return paths
@@ -56,3 +64,32 @@ def chromium(
         yield session
     finally:
         session.quit()
+
+
+class LiveConsole:
+    """`tenantry console` on a free port beside a deployment, stopped on exit."""
+
+    def __init__(self, data_dir: Path, env: Mapping[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = ["console", "--port", str(self.port), "--data-dir", str(data_dir)]
+        self.child = Child(
+            args, env={**os.environ, **(env or {})}, log_path=data_dir / "console.log"
+        )
+
+    def __enter__(self) -> LiveConsole:
+        self.child.start()
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if self.child.exited():
+                raise RuntimeError(f"tenantry console exited; see {self.child.log_path}")
+            try:
+                httpx.get(self.url, timeout=1.0)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.child.stop()
+        raise RuntimeError(f"tenantry console did not answer; see {self.child.log_path}")
+
+    def __exit__(self, *exc: object) -> None:
+        self.child.stop()

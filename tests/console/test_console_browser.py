@@ -5,8 +5,6 @@ through the page until its command succeeds. It saves docs/console.png for the R
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +16,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
-from cli.child import Child
-from cli.deployment import LocalDeployment, LocalFleet, free_port
+from cli.deployment import LocalDeployment, LocalFleet
 from cli.dev import embedded_settings
 from shared.adapters.local.bus import SqliteBus
 from shared.queues import COMMANDS
-from tests.console.browser import chromium, require_browser
+from tests.console.browser import LiveConsole, chromium, require_browser
 
 pytestmark = pytest.mark.slow
 
@@ -31,33 +28,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "console.png"
 TENANTS = ("contoso", "fabrikam", "northwind")
 WAIT = 60
-
-
-class LiveConsole:
-    """`tenantry console` on a free port beside a deployment, stopped on exit."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        args = ["console", "--port", str(self.port), "--data-dir", str(data_dir)]
-        self.child = Child(args, env=os.environ, log_path=data_dir / "console.log")
-
-    def __enter__(self) -> LiveConsole:
-        self.child.start()
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            if self.child.exited():
-                raise RuntimeError(f"tenantry console exited; see {self.child.log_path}")
-            try:
-                httpx.get(self.url, timeout=1.0)
-                return self
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.child.stop()
-        raise RuntimeError(f"tenantry console did not answer; see {self.child.log_path}")
-
-    def __exit__(self, *exc: object) -> None:
-        self.child.stop()
 
 
 @pytest.fixture
