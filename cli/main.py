@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from cli import audit, dlq, replay, tenants
+from cli.capacity.command import capacity
 from cli.data_dir import for_serving
 from cli.dev import embedded_settings
 
@@ -137,6 +138,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(tenants.app, name="tenants")
 app.command("replay")(replay.replay)
 app.command("audit")(audit.audit)
+app.command("capacity")(capacity)
 
 
 if __name__ == "__main__":
