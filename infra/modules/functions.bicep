@@ -19,7 +19,7 @@ param tenantIdentityIds array = []
 
 // The capacity model (`tenantry capacity`, README "Capacity and cost on Azure") chose both: the
 // largest workload below Service Bus Standard's and Cosmos DB's limits (10,000 tenants at 0.05
-// commands/s each) peaks at 17 instances; one always-ready instance spares the first command
+// commands/s each) peaks at 13 instances; one always-ready instance spares the first command
 // after a quiet spell a scale decision and a cold start (up to 8 s of queue age) for about
 // 21 USD a month. tests/unit/test_capacity_model.py keeps the model's defaults equal to these.
 @description('Instances the app may scale out to.')
