@@ -87,6 +87,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     prefer_wait_max_seconds: int = Field(60, ge=0, le=60)
     idempotency_retention_hours: int = Field(24, ge=24)
+    public_base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="The address clients reach the ingress at (https://api.example.com); "
+        "links (`Operation-Location`, `Location`, `Link`) start with it. Unset: the request's.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or CIDRs of proxies whose X-Forwarded-Proto and "
+        "X-Forwarded-Host are honoured when PUBLIC_BASE_URL is unset.",
+    )
 
     # Observability (OTEL_* exporter settings are read as OpenTelemetry names them)
     log_format: Literal["text", "json"] = Field("text", description="stderr: text or JSON lines.")

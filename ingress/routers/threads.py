@@ -102,6 +102,16 @@ async def list_messages(
     return paged(request, [present(Message, doc) for doc in found.items], found.next_cursor)
 
 
+@router.get("/{thread_id}/messages/{message_id}", summary="Read a message", responses=ok(Message))
+async def get_message(
+    thread_id: ResourceId, message_id: ResourceId, caller: CallerDep
+) -> JSONResponse:
+    doc = await caller.store.get("messages", message_id)
+    if doc is None or doc.get("thread_id") != thread_id:
+        raise Problem.of(ErrorCode.NOT_FOUND, f"Message '{message_id}' was not found.")
+    return JSONResponse(present(Message, doc))
+
+
 @router.post(
     "/{thread_id}/runs", status_code=202, summary="Start a run (async job)", responses=accepted()
 )
