@@ -155,3 +155,29 @@ async def test_an_idempotency_key_is_released_when_enqueueing_fails_unexpectedly
         assert not failures
         retried = await send(harness, "POST", "/cosmos/notes", b'{"v":1}', **key)
         assert retried.status_code == 202, retried.text
+
+
+def test_every_route_that_reads_a_json_body_reads_it_with_the_codec(tmp_path: Path) -> None:
+    from fastapi import params
+    from fastapi.routing import APIRoute
+
+    from ingress.app import create_app
+    from ingress.json_body import JsonRoute
+
+    def flattened(routes: list[Any]) -> list[Any]:
+        found: list[Any] = []
+        for route in routes:
+            included = getattr(route, "original_router", None)
+            found += flattened(included.routes) if included is not None else [route]
+        return found
+
+    app = create_app(settings_for(tmp_path))
+    json_routes = [
+        route
+        for route in flattened(app.routes)
+        if isinstance(route, APIRoute)
+        and route.body_field is not None
+        and not isinstance(route.body_field.field_info, params.Form)
+    ]
+    assert len(json_routes) >= 8
+    assert [r.path for r in json_routes if not isinstance(r, JsonRoute)] == []
