@@ -83,21 +83,20 @@ class Submitter:
         self,
         request: Request,
         caller: Caller,
-        command_type: str,
         command: Command,
         *,
-        order_key: str | None = None,
         fingerprint: dict[str, Any] | None = None,
     ) -> Response:
         """Enqueue `command` for the caller's tenant; 202 with the job, or the result if waited.
 
-        `order_key` (the resource the command changes) picks its lane, so a resource's commands
-        stay in order (`shared.ordering`).
+        The command's order key (the resource it changes) picks its lane, so a resource's
+        commands stay in order (`shared.ordering`).
         `fingerprint` replaces the command as what an `Idempotency-Key` is compared on, for a
         command holding ids the ingress generated (an upload's file id): the same bytes and name
         sent again are the same request.
         """
         settings = self._services.settings
+        command_type = command.TYPE
         data: dict[str, Any] = command.model_dump(mode="json")
         now = self._now()
         key = request.headers.get("idempotency-key")
@@ -121,7 +120,7 @@ class Submitter:
             job = found[0] if found else None
         if job is None:
             job = await self._enqueue(
-                request, caller, command_type, data, job_id, key, order_key, reservation
+                request, caller, command_type, data, job_id, key, command.order_key(), reservation
             )
         if reservation is not None:
             await idempotency.confirm(caller.store, reservation, self._now())
@@ -140,7 +139,7 @@ class Submitter:
         data: dict[str, Any],
         job_id: str,
         key: str | None,
-        order_key: str | None,
+        order_key: str,
         reservation: idempotency.Reservation | None,
     ) -> Job:
         settings = self._services.settings

@@ -49,7 +49,7 @@ async def create_thread(
     request: Request, caller: CallerDep, body: NewThread | None = None
 ) -> Response:
     command = ThreadCreate(metadata=(body or NewThread()).metadata)
-    return await caller.submit(request, "thread.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get("/{thread_id}", summary="Read a thread", responses=ok(Thread))
@@ -62,7 +62,7 @@ async def get_thread(thread_id: ResourceId, caller: CallerDep) -> JSONResponse:
 )
 async def delete_thread(thread_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = ThreadDelete(thread_id=thread_id)
-    return await caller.submit(request, "thread.delete", command)
+    return await caller.submit(request, command)
 
 
 @router.post(
@@ -78,7 +78,7 @@ async def create_message(
     caller: CallerDep,
 ) -> Response:
     command = MessageCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "message.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get(
@@ -122,7 +122,7 @@ async def create_run(
     caller: CallerDep,
 ) -> Response:
     command = RunCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "run.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get(
