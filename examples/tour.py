@@ -20,12 +20,15 @@ def main() -> None:
     parser.add_argument("--endpoint", default="http://127.0.0.1:8000")
     parser.add_argument("--token", help="default: `tenantry token --tenant contoso`")
     args = parser.parse_args()
-    token = args.token or subprocess.run(  # noqa: S603 - the tenantry beside this interpreter
-        [str(Path(sys.executable).parent / "tenantry"), "token", "--tenant", "contoso"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    token = (
+        args.token
+        or subprocess.run(  # noqa: S603 - the tenantry beside this interpreter
+            [str(Path(sys.executable).parent / "tenantry"), "token", "--tenant", "contoso"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     with TenantryClient(args.endpoint, token) as client:
         agent = client.begin_create_agent(
             "Helper", model="gpt-4o", instructions="Answer briefly."

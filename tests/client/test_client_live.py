@@ -168,8 +168,15 @@ def test_the_client_never_imports_the_service() -> None:
 
 
 def test_the_example_tour_runs(live: LocalDeployment) -> None:
-    done = subprocess.run(  # noqa: S603 - the example, as the README runs it
-        [sys.executable, "examples/tour.py", "--endpoint", live.url, "--token", live.token("contoso")],
+    done = subprocess.run(
+        [
+            sys.executable,
+            "examples/tour.py",
+            "--endpoint",
+            live.url,
+            "--token",
+            live.token("contoso"),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -41,7 +41,7 @@ async def test_a_local_target_is_refused_naming_the_setting_that_allows_it(
 def test_the_sample_receiver_verifies_a_signed_delivery_and_refuses_a_forged_one() -> None:
     secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     port = free_port()
-    receiver = subprocess.Popen(  # noqa: S603 - the example, as the README runs it
+    receiver = subprocess.Popen(
         [sys.executable, "examples/webhook_receiver.py", "--port", str(port), "--secret", secret],
         cwd=REPO,
         stdout=subprocess.PIPE,
