@@ -25,7 +25,7 @@ from shared.contracts.resources import JobError, JobStatus
 from shared.jobs import is_final, load, transition
 from shared.messages import to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
-from shared.queues import is_command_session
+from shared.queues import is_command_session, session_for
 from workers.context import HandlerContext, Outcome
 from workers.delivery import Delivery
 from workers.handlers import HANDLERS, Handler
@@ -246,6 +246,9 @@ class Pipeline:
         command_id: str,
         delay_seconds: float,
     ) -> None:
+        tenant = self.services.registry.get(parent.tenant_id)
+        if tenant is not None:  # the lane of what it changes (a run started by another's end)
+            session_id = session_for(tenant.id, lanes=tenant.lanes, key=command.order_key())
         follow_up = Envelope(
             command_id=command_id,
             type=command.TYPE,
