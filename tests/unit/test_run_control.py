@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,7 @@ async def test_runs_over_concurrent_runs_wait_and_start_one_by_one_as_earlier_on
             ).json()
             for t, _, r in started
         ]
-        for earlier, later in zip(runs, runs[1:], strict=False):
+        for earlier, later in itertools.pairwise(runs):
             assert later["started_at"] >= earlier["completed_at"]
         await harness.wait_for_jobs("contoso", [job for _, job, _ in started])
         slots = await harness.services.store.for_tenant("contoso").get(RUN_SLOTS, SLOTS_ID)
