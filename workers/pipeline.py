@@ -247,8 +247,11 @@ class Pipeline:
         delay_seconds: float,
     ) -> None:
         tenant = self.services.registry.get(parent.tenant_id)
-        if tenant is not None:  # the lane of what it changes (a run started by another's end)
-            session_id = session_for(tenant.id, lanes=tenant.lanes, key=command.order_key())
+        model = COMMANDS.get(parent.type)
+        key = command.order_key()
+        if tenant is not None and model is not None and model(**parent.data).order_key() != key:
+            # it changes something else (a run started by another's end): that thing's lane
+            session_id = session_for(tenant.id, lanes=tenant.lanes, key=key)
         follow_up = Envelope(
             command_id=command_id,
             type=command.TYPE,
