@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from ingress.deps import CallerDep
+from ingress.json_body import JsonRoute
 from ingress.links import job_body
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
@@ -20,7 +21,7 @@ from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import Job, JobStatus
 from shared.jobs import JOBS, load
 
-router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEMS)
+router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEMS, route_class=JsonRoute)
 
 
 @router.get("/{job_id}", summary="Read a job", responses=ok(Job))
