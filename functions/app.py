@@ -56,6 +56,6 @@ async def webhooks(message: ServiceBusReceivedMessage, actions: ServiceBusMessag
 
 @app.function_name("ready")
 @app.route(route="health/ready", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-async def ready(request: func.HttpRequest) -> func.HttpResponse:
+async def ready(req: func.HttpRequest) -> func.HttpResponse:
     """Readiness: configured (else 503 naming the setting to fix), bus and store answering."""
     return await health.ready_response(runtime.RUNTIME)

@@ -123,7 +123,7 @@ def _ready_request() -> Any:
 
 async def test_a_configured_app_is_ready(settings: Settings) -> None:
     _, ready = indexed()["ready"]
-    response = await ready(request=_ready_request())
+    response = await ready(req=_ready_request())
     assert response.status_code == 200
     assert json.loads(response.get_body())["status"] == "ready"
 
@@ -139,7 +139,7 @@ async def test_a_misconfigured_app_says_what_to_fix_on_readiness_instead_of_fail
     monkeypatch.setattr(runtime, "RUNTIME", Runtime(lambda: broken))
     _, ready = indexed()["ready"]
     for _ in range(2):  # the error is reported each time, not only on the first call
-        response = await ready(request=_ready_request())
+        response = await ready(req=_ready_request())
         assert response.status_code == 503
         assert response.headers["Retry-After"]
         body = json.loads(response.get_body())
