@@ -25,7 +25,7 @@ from shared.contracts.resources import JobError, JobStatus
 from shared.jobs import is_final, load, transition
 from shared.messages import job_id_of, to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
-from shared.queues import is_command_session
+from shared.queues import is_command_session, session_for
 from workers.context import HandlerContext, Outcome
 from workers.delivery import Delivery
 from workers.handlers import HANDLERS, Handler
@@ -249,6 +249,12 @@ class Pipeline:
         command_id: str,
         delay_seconds: float,
     ) -> None:
+        tenant = self.services.registry.get(parent.tenant_id)
+        model = COMMANDS.get(parent.type)
+        key = command.order_key()
+        if tenant is not None and model is not None and model(**parent.data).order_key() != key:
+            # it changes something else (a run started by another's end): that thing's lane
+            session_id = session_for(tenant.id, lanes=tenant.lanes, key=key)
         follow_up = Envelope(
             command_id=command_id,
             type=command.TYPE,
