@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 from ingress import problems
 from ingress.middleware import BodyLimit, RequestContext
-from ingress.routers import admin, agents, files, health, items, jobs, search, threads, webhooks
+from ingress.routers import (
+    admin,
+    agents,
+    files,
+    health,
+    items,
+    jobs,
+    run_events,
+    search,
+    threads,
+    webhooks,
+)
 from ingress.submit import Submitter
 from ingress.tracing import TraceRequests
 from shared.bootstrap import Services, bootstrap
@@ -36,6 +47,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         try:
             yield
         finally:
+            hub = getattr(app.state, "run_event_hub", None)
+            if hub is not None:
+                await hub.close()
             if owned:
                 await built.close()
 
@@ -46,7 +60,18 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.submitter = Submitter(services)
     problems.install(app)
     # the busiest routes first: FastAPI tries the routers in order
-    for module in (items, threads, agents, jobs, files, search, webhooks, admin, health):
+    for module in (
+        items,
+        threads,
+        agents,
+        jobs,
+        files,
+        search,
+        webhooks,
+        run_events,
+        admin,
+        health,
+    ):
         app.include_router(module.router)
     upload_limit = settings.files_max_bytes + files.MULTIPART_OVERHEAD_BYTES
     app.add_middleware(

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ingress import idempotency, links
 from ingress.deps import Caller
+from ingress.limits import admit_command
 from ingress.prefer import requested_wait, wait_for_end
 from ingress.problems import Problem
 from shared.bootstrap import Services
@@ -119,6 +120,12 @@ class Submitter:
             found = await load(caller.store, job_id)
             job = found[0] if found else None
         if job is None:
+            try:
+                await admit_command(request, self._services, caller.tenant)
+            except Problem:
+                if reservation is not None:
+                    await idempotency.release(caller.store, reservation)
+                raise
             job = await self._enqueue(
                 request, caller, command_type, data, job_id, key, command.order_key(), reservation
             )

@@ -47,6 +47,11 @@ def _to_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
     return doc
 
 
+def as_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
+    """The job as the store keeps it, journaling `envelope` if one is given."""
+    return _to_doc(job, envelope)
+
+
 def journaled(doc: dict[str, Any]) -> Envelope | None:
     """The envelope a job document keeps, if it keeps one."""
     raw = doc.get(JOURNAL_FIELD)

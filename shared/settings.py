@@ -93,6 +93,18 @@ class Settings(BaseSettings):
         "X-Forwarded-Host are honoured when PUBLIC_BASE_URL is unset.",
     )
 
+    # Per-tenant limits (API.md, "Control"): defaults for registry entries without `limits`
+    tenant_requests_per_second: float = Field(
+        1000.0, ge=0, description="Requests a tenant may make per second (0: no limit)."
+    )
+    tenant_burst: int = Field(2000, ge=1, description="Requests a tenant may make at once.")
+    tenant_concurrent_runs: int = Field(
+        10, ge=0, description="Runs of one tenant in progress at once (0: no limit)."
+    )
+    tenant_max_queued: int = Field(
+        10_000, ge=0, description="Commands of one tenant accepted and not started (0: no limit)."
+    )
+
     # Observability (OTEL_* exporter settings are read as OpenTelemetry names them)
     log_format: Literal["text", "json"] = Field("text", description="stderr: text or JSON lines.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -186,6 +198,10 @@ class Settings(BaseSettings):
     @property
     def search_path(self) -> Path:
         return self.data_dir / "search.sqlite3"
+
+    @property
+    def rate_limits_path(self) -> Path:
+        return self.data_dir / "rate-limits"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from shared.bootstrap import Services
+from shared.cancellation import Claim, claim
 from shared.contracts.commands import COMMANDS, INTERNAL_COMMANDS, Command
 from shared.contracts.envelope import Envelope
 from shared.contracts.errors import CommandFailed, ErrorCode
@@ -113,9 +114,11 @@ class Pipeline:
         job_id = self._job_id(envelope)
         current = await load(scope.store, job_id)
         ended = current is not None and is_final(current[0])
+        job = _Job(job_id, current[0].type if current else envelope.type, ended)
+        if current is not None and current[0].status is JobStatus.CANCELED:
+            return await self._canceled(envelope, job)  # never takes effect, not even replayed
         if ended and envelope.replay is None:
             return COMPLETE  # the ledger: this command already took effect
-        job = _Job(job_id, current[0].type if current else envelope.type, ended)
         try:
             command = model.model_validate(envelope.data)
         except ValidationError as exc:
@@ -129,6 +132,10 @@ class Pipeline:
                 ),
             )
             return dead_letter("InvalidCommand", _summary(exc))
+        if job.id == envelope.command_id and not ended:  # its own job, not a poll's run job
+            claimed = await claim(scope.store, job.id, envelope, self.now())
+            if claimed is Claim.CANCELED:
+                return await self._canceled(envelope, job)
         context = HandlerContext(
             envelope=envelope,
             scope=scope,
@@ -158,6 +165,20 @@ class Pipeline:
                 "outcome": outcome.status.value,
             },
         )
+        return COMPLETE
+
+    async def _canceled(self, envelope: Envelope, job: _Job) -> Settlement:
+        """A canceled job's command: announce the cancel (`job.canceled`) and do nothing else.
+
+        The announcement's message ids are derived from the job, so a redelivery repeats them
+        and the bus drops the repeats.
+        """
+        if job.id == envelope.command_id:
+            ending = JobEnding(
+                envelope, job.id, job.type, Outcome(status=JobStatus.CANCELED), self.now()
+            )
+            for middleware in self.middleware:
+                await middleware.before_job_end(ending)
         return COMPLETE
 
     @staticmethod

@@ -27,7 +27,7 @@ from shared.ssrf import TargetPolicy, TargetRefused, check_target
 from shared.webhooks import deliveries, endpoints
 from shared.webhooks.deliveries import DeliveryMessage
 from shared.webhooks.endpoints import Endpoint
-from shared.webhooks.events import EventType
+from shared.webhooks.events import EVENT_TYPES, EventType
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEMS)
 
@@ -43,7 +43,7 @@ class NewEndpoint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=1, max_length=2048)
-    events: list[EventType] = Field(min_length=1, max_length=4)
+    events: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES))
     description: str = Field("", max_length=512)
 
 

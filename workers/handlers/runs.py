@@ -6,12 +6,14 @@ schedules a `run.poll` on the same session; each poll looks once and schedules t
 
 from __future__ import annotations
 
+from shared import run_events
 from shared.contracts.commands import RunCreate, RunPoll
 from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import stamped
 from shared.contracts.resources import (
     Agent,
     JobStatus,
+    Message,
     Run,
     RunError,
     RunStatus,
@@ -57,6 +59,7 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
     )
     stored, _ = await store.create_if_absent(RUNS, run.model_dump(mode="json"))
     current = Run.model_validate(without_store_fields(stored))
+    await run_events.record_status(store, present(Run, stored), ctx.created_at)
     if current.status.terminal:
         return _finished(current, ctx.command_id)
     if not current.engine_ref:
@@ -80,6 +83,7 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
             }
         )
         await store.replace(RUNS, _doc(current))
+        await run_events.record_status(store, present(Run, _doc(current)), ctx.created_at)
     await _schedule_poll(ctx, current, attempt=0)
     return Outcome(
         status=JobStatus.RUNNING, result=present(Run, _doc(current)), location=_location(current)
@@ -111,7 +115,8 @@ async def poll_run(cmd: RunPoll, ctx: HandlerContext) -> Outcome:
     if doc is None:  # the thread was deleted while the run went on
         return Outcome(job_id=cmd.job_id, pending=True)
     run = Run.model_validate(without_store_fields(doc))
-    if run.status.terminal:
+    if run.status.terminal:  # recorded by a delivery that died before it ended the job
+        await run_events.record_status(store, present(Run, doc), run.completed_at or 0)
         return _finished(run, cmd.job_id)
     state = await ctx.scope.engine.poll_run(run.engine_ref)
     now = int(ctx.now().timestamp())
@@ -136,6 +141,7 @@ async def poll_run(cmd: RunPoll, ctx: HandlerContext) -> Outcome:
         }
     )
     await store.replace(RUNS, _doc(run))
+    await run_events.record_status(store, present(Run, _doc(run)), now)
     return _finished(run, cmd.job_id)
 
 
@@ -162,7 +168,11 @@ async def _add_answer(ctx: HandlerContext, run: Run, state: RunState) -> None:
         assistant_id=run.assistant_id,
         run_id=run.id,
     )
-    await ctx.scope.store.create_if_absent(MESSAGES, message.model_dump(mode="json"))
+    stored, _ = await ctx.scope.store.create_if_absent(MESSAGES, message.model_dump(mode="json"))
+    shown = present(Message, stored)
+    at = int(ctx.now().timestamp())
+    await run_events.record(ctx.scope.store, run.id, "thread.message.created", shown, at)
+    await run_events.record(ctx.scope.store, run.id, "thread.message.completed", shown, at)
 
 
 def _finished(run: Run, job_id: str) -> Outcome:
