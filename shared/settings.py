@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     bus_duplicate_window_seconds: float = Field(600.0, ge=0)
     bus_max_delivery_count: int = Field(10, ge=1)
     command_ttl_seconds: float = Field(14 * 24 * 3600.0, gt=0)
+    dead_letter_scan_seconds: float = Field(
+        2.0, gt=0, description="How often a worker marks the jobs of new dead letters Failed."
+    )
+    job_expiry_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often a worker fails jobs left NotStarted past the TTL."
+    )
 
     # Ingress
     max_body_bytes: int = Field(1024 * 1024, ge=1024)

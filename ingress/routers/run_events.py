@@ -1,4 +1,7 @@
-"""`GET /agents/threads/{thread_id}/runs/{run_id}/events`: a run's events as server-sent events."""
+"""A run under the client's control: its events as server-sent events, and cancelling it.
+
+`GET /agents/threads/{thread_id}/runs/{run_id}/events` and `POST .../runs/{run_id}/cancel`.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from ingress.deps import CallerDep
+from ingress.deps import Caller, CallerDep
 from ingress.event_hub import RunEventHub, Subscription
 from ingress.problems import Problem
-from ingress.responses import PROBLEMS
+from ingress.responses import PROBLEMS, accepted
 from ingress.routers.common import ResourceId
+from shared.contracts.commands import RunCancel
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import RunStatus
 from shared.run_events import RunEvent, events_of
@@ -75,6 +79,27 @@ async def _frames(
         hub.unsubscribe(subscription)
 
 
+async def _run(caller: Caller, thread_id: str, run_id: str) -> dict[str, object]:
+    run = await caller.store.get("runs", run_id)
+    if run is None or run.get("thread_id") != thread_id:
+        raise Problem.of(ErrorCode.NOT_FOUND, f"Run '{run_id}' was not found.")
+    return run
+
+
+@router.post(
+    "/{thread_id}/runs/{run_id}/cancel",
+    status_code=202,
+    summary="Cancel a run (async job)",
+    responses=accepted(),
+)
+async def cancel_run(
+    thread_id: ResourceId, run_id: ResourceId, request: Request, caller: CallerDep
+) -> Response:
+    """The run goes `cancelling`, then `cancelled` once the engine has stopped it."""
+    await _run(caller, thread_id, run_id)
+    return await caller.submit(request, RunCancel(thread_id=thread_id, run_id=run_id))
+
+
 @router.get(
     "/{thread_id}/runs/{run_id}/events",
     summary="Follow a run's events (server-sent events)",
@@ -90,11 +115,9 @@ async def stream_run_events(
 ) -> StreamingResponse:
     """The run's events as they happen, `event: done` after its last; `Last-Event-ID` resumes."""
     after = _resume_after(last_event_id)
-    run = await caller.store.get("runs", run_id)
-    if run is None or run.get("thread_id") != thread_id:
-        raise Problem.of(ErrorCode.NOT_FOUND, f"Run '{run_id}' was not found.")
+    run = await _run(caller, thread_id, run_id)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    if RunStatus(run["status"]).terminal:  # nothing more will happen: no need to watch
+    if RunStatus(str(run["status"])).terminal:  # nothing more will happen: no need to watch
         ended = await events_of(caller.store, run_id, after)
         body = "".join(map(frame, ended)) + DONE
         return StreamingResponse(iter([body]), media_type=EVENT_STREAM, headers=headers)

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingress.deps import Caller, CallerDep, ServicesDep
+from ingress.json_body import JsonRoute
 from ingress.links import absolute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
@@ -29,7 +30,7 @@ from shared.webhooks.deliveries import DeliveryMessage
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.events import EVENT_TYPES, EventType
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEMS)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEMS, route_class=JsonRoute)
 
 EndpointId = Annotated[str, Path(pattern=r"^wh_[0-9a-f]{24}$")]
 DeliveryId = Annotated[str, Path(pattern=r"^msg_[0-9a-f]{24}$")]
