@@ -9,10 +9,9 @@ from fastapi import FastAPI
 
 from ingress import problems
 from ingress.auth import TokenVerifier
-from ingress.middleware import BodyLimit, RequestContext
+from ingress.middleware import Edge
 from ingress.routers import admin, agents, files, health, items, jobs, search, threads, webhooks
 from ingress.submit import Submitter
-from ingress.tracing import TraceRequests
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings
 
@@ -50,8 +49,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.include_router(module.router)
     upload_limit = settings.files_max_bytes + files.MULTIPART_OVERHEAD_BYTES
     app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, path_limits={"/files": upload_limit}
+        Edge,
+        max_bytes=settings.max_body_bytes,
+        path_limits={"/files": upload_limit},
+        body_timeout_seconds=settings.http_body_timeout_seconds,
+        max_concurrent=settings.http_max_concurrent_requests,
     )
-    app.add_middleware(TraceRequests)
-    app.add_middleware(RequestContext)
     return app

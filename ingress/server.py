@@ -17,6 +17,7 @@ from types import FrameType
 
 import uvicorn
 
+from ingress.connections import guarded
 from shared.logs import configure_logging
 from shared.settings import Settings
 
@@ -71,6 +72,8 @@ def ingress_config(
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=max(int(settings.shutdown_grace_seconds), 1),
+        http=guarded(settings.http_header_timeout_seconds),
+        timeout_keep_alive=settings.http_keep_alive_seconds,  # type: ignore[arg-type]
     )
 
 
