@@ -95,7 +95,7 @@ def token(
     data_dir: DataDir = Path(".tenantry"),
 ) -> None:
     """Print a development token (only with an HS256 development secret)."""
-    from ingress.auth import issue_dev_token
+    from shared.tokens import issue_dev_token
 
     settings = embedded_settings(data_dir)
     try:

@@ -45,11 +45,21 @@ param jwtAudience string = 'api://tenantry'
 @description('Required `iss` of tenant tokens.')
 param jwtIssuer string = 'https://tenantry.local/'
 
-@description('The tenant registry: JSON list of {"id", "name", "display_name", ...} (`tenantry tenants add` writes it).')
-param tenants string = '[]'
+@description('The tenant registry: a list of {"id", "display_name", "azure", ...} (`tenantry tenants add` writes it). An array, not a string: azd substitutes TENANTS_JSON into an array parameter as JSON, so quotes and non-ASCII in it survive.')
+param tenants array = []
 
-@description('Foundry project endpoint the workers run agents in (empty: set it later).')
+@description('Resource ids of the user-assigned identities of tenants of kind `managed_identity`, attached to both apps (attach them here: a provision removes one attached by hand).')
+param tenantIdentityIds array = []
+
+@allowed(['azure', 'local'])
+@description('The agent engine: `azure` runs agents in a Foundry project (foundryProjectEndpoint is then required); `local` is the embedded engine, for a deployment without Foundry.')
+param engineAdapter string = 'azure'
+
+@description('Foundry project endpoint the workers run agents in (required when engineAdapter is azure).')
 param foundryProjectEndpoint string = ''
+
+@description('Whether the ingress app exists already (azd sets SERVICE_INGRESS_RESOURCE_EXISTS): then its deployed image is kept.')
+param ingressExists bool = false
 
 @description('Minimum ingress replicas (0 lets it scale to zero and pay a cold start).')
 @minValue(0)
@@ -62,6 +72,15 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
   location: location
   tags: tags
+}
+
+// ENGINE_ADAPTER=azure without an endpoint would crash-loop the ingress and dead-letter every
+// command: the module's parameter must not be empty, so ARM refuses the deployment when it
+// validates the template, with this deployment's name and the parameter's in its message.
+// It runs at the subscription, beside the resource group, so it depends on nothing.
+module foundryEndpointRequired 'modules/required.bicep' = if (engineAdapter == 'azure') {
+  name: 'FOUNDRY_PROJECT_ENDPOINT-required-${token}'
+  params: { foundryProjectEndpoint: foundryProjectEndpoint }
 }
 
 module identities 'modules/identities.bicep' = {
@@ -160,7 +179,7 @@ module vault 'modules/keyvault.bicep' = {
 var serviceSettings = {
   BUS_ADAPTER: 'azure'
   STORE_ADAPTER: 'azure'
-  ENGINE_ADAPTER: 'azure'
+  ENGINE_ADAPTER: engineAdapter
   BLOB_ADAPTER: 'azure'
   SEARCH_ADAPTER: 'azure'
   SECRETS_ADAPTER: 'azure'
@@ -173,7 +192,7 @@ var serviceSettings = {
   SEARCH_INDEX: 'tenantry'
   KEYVAULT_URL: vault.outputs.uri
   FOUNDRY_PROJECT_ENDPOINT: foundryProjectEndpoint
-  TENANTS: tenants
+  TENANTS: string(tenants)
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   LOG_FORMAT: 'json'
 }
@@ -183,9 +202,10 @@ module workers 'modules/functions.bicep' = {
   scope: rg
   params: {
     location: location
-    tags: union(tags, { 'azd-service-name': 'workers' })
+    tags: tags
     token: token
     identityId: identities.outputs.workerId
+    tenantIdentityIds: tenantIdentityIds
     identityClientId: identities.outputs.workerClientId
     identityPrincipalId: identities.outputs.workerPrincipalId
     publicNetworkAccess: publicNetworkAccess
@@ -205,6 +225,8 @@ module ingress 'modules/ingress.bicep' = {
     token: token
     identityId: identities.outputs.ingressId
     identityPrincipalId: identities.outputs.ingressPrincipalId
+    tenantIdentityIds: tenantIdentityIds
+    exists: ingressExists
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
     minReplicas: ingressMinReplicas
     settings: union(serviceSettings, {

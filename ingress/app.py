@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ingress import problems
-from ingress.auth import TokenVerifier
 from ingress.middleware import Edge
 from ingress.routers import admin, agents, files, health, items, jobs, search, threads, webhooks
 from ingress.submit import Submitter
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings
+from shared.tokens import TokenVerifier
 
 DESCRIPTION = """\
 Every mutation is an asynchronous command: the answer is `202 Accepted` with a job to poll at

@@ -54,7 +54,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.transport.write(TIMEOUT_RESPONSE)
         self.transport.close()
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
         self._arm()
 

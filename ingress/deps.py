@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from ingress.auth import AuthError, Principal, TokenVerifier
 from ingress.problems import Problem
 from shared import boundary, logs
 from shared.bootstrap import Services
@@ -19,13 +18,14 @@ from shared.contracts.errors import ErrorCode
 from shared.ordering import order_key
 from shared.ports.store import TenantStore
 from shared.tenancy import Tenant
+from shared.tokens import OPERATOR_ROLE, AuthError, Principal, TokenVerifier
 
 if TYPE_CHECKING:
     from ingress.submit import Submitter
 
 log = logging.getLogger("tenantry.ingress")
 
-ADMIN_ROLE = "tenantry.admin"
+ADMIN_ROLE = OPERATOR_ROLE
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tenantry"'}
 
 

@@ -5,6 +5,12 @@ param tags object
 param token string
 param publisherEmail string
 param backendUrl string
+
+// Without it the validate-jwt policy has no keys to check signatures with: every call fails, or
+// worse, the policy is deployed broken. Required here, so deployApim=true with an empty
+// JWT_OPENID_CONFIG_URL is refused when ARM validates the parameters.
+@minLength(1)
+@description('OpenID configuration URL of the identity provider (JWT_OPENID_CONFIG_URL); required with deployApim=true.')
 param openIdConfigUrl string
 param audience string
 param issuer string

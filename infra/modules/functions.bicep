@@ -14,6 +14,9 @@ param publicNetworkAccess string
 @description('tenantry settings (names of shared/settings.py, upper-cased).')
 param settings object
 
+@description('Resource ids of the user-assigned identities of tenants of kind `managed_identity`, attached beside the identity of the app.')
+param tenantIdentityIds array = []
+
 @description('Instances the app may scale out to.')
 param maximumInstanceCount int = 40
 
@@ -85,6 +88,9 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   properties: { reserved: true }
 }
 
+// {id: {}} for each tenant identity (the shape `userAssignedIdentities` takes).
+var tenantIdentities = empty(tenantIdentityIds) ? {} : json('{"${join(tenantIdentityIds, '":{},"')}":{}}')
+
 // Settings of the Functions host itself; everything else is tenantry's.
 var hostSettings = {
   AzureWebJobsStorage__accountName: hostStorage.name
@@ -104,11 +110,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_212: Flex Consumption scales from zero on queue length; always-ready instances are a cost choice (functionAppConfig.scaleAndConcurrency.alwaysReady)
   name: 'func-${token}'
   location: location
-  tags: tags
+  // azd finds the service `workers` of azure.yaml by this tag: on the site only, as azd stops when
+  // two resources of the group carry it (tests/infra/test_azd_services.py).
+  tags: union(tags, { 'azd-service-name': 'workers' })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
-    userAssignedIdentities: { '${identityId}': {} }
+    userAssignedIdentities: union({ '${identityId}': {} }, tenantIdentities)
   }
   properties: {
     serverFarmId: plan.id

@@ -14,6 +14,15 @@ param settings object
 @minValue(0)
 param minReplicas int = 1
 
+@description('Whether the app exists already (azd sets SERVICE_INGRESS_RESOURCE_EXISTS): then its deployed image is kept.')
+param exists bool = false
+
+@description('Resource ids of the user-assigned identities of tenants of kind `managed_identity`, attached beside the identity of the app.')
+param tenantIdentityIds array = []
+
+@description('The port uvicorn listens on in infra/ingress.Dockerfile; ingress and probes target it.')
+param port int = 8000
+
 @minValue(1)
 param maxReplicas int = 10
 
@@ -62,13 +71,35 @@ resource environmentLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
   }
 }
 
+var appName = 'ca-ingress-${token}'
+
+// azd's pattern for keeping the deployed image across provisions: `azd deploy` builds the image
+// and puts it on the app; a later `azd provision` (onboarding runs one) reads it back from the
+// app instead of resetting it. Only the first provision, before anything is built, runs a
+// placeholder, which listens on 80, not on `port`: it gets no probes, so the revision does not
+// wait on checks it cannot pass (the probes come with the next provision, on the real image;
+// README, "First deployment").
+resource deployed 'Microsoft.App/containerApps@2024-03-01' existing = if (exists) {
+  name: appName
+}
+
+var placeholder = 'mcr.microsoft.com/azuredocs/containerapps-helloworld:latest'
+var image = exists ? deployed.properties.template.containers[0].image : placeholder
+var probes = [
+  { type: 'Liveness', httpGet: { path: '/health', port: port }, periodSeconds: 10 }
+  { type: 'Readiness', httpGet: { path: '/health/ready', port: port }, periodSeconds: 10 }
+]
+
+// {id: {}} for each tenant identity (the shape `userAssignedIdentities` takes).
+var tenantIdentities = empty(tenantIdentityIds) ? {} : json('{"${join(tenantIdentityIds, '":{},"')}":{}}')
+
 resource app 'Microsoft.App/containerApps@2024-03-01' = {
-  name: 'ca-ingress-${token}'
+  name: appName
   location: location
   tags: union(tags, { 'azd-service-name': 'ingress' })
   identity: {
     type: 'UserAssigned'
-    userAssignedIdentities: { '${identityId}': {} }
+    userAssignedIdentities: union({ '${identityId}': {} }, tenantIdentities)
   }
   properties: {
     managedEnvironmentId: environment.id
@@ -76,7 +107,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
       activeRevisionsMode: 'Single'
       ingress: {
         external: true
-        targetPort: 8000
+        targetPort: port
         transport: 'auto'
         allowInsecure: false
       }
@@ -86,14 +117,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
       containers: [
         {
           name: 'ingress'
-          // azd replaces this placeholder with the image it builds.
-          image: 'mcr.microsoft.com/k8se/quickstart:latest'
+          image: image
           env: [for item in items(settings): { name: item.key, value: item.value }]
           resources: { cpu: json('0.5'), memory: '1Gi' }
-          probes: [
-            { type: 'Liveness', httpGet: { path: '/health', port: 8000 }, periodSeconds: 10 }
-            { type: 'Readiness', httpGet: { path: '/health/ready', port: 8000 }, periodSeconds: 10 }
-          ]
+          probes: (image == placeholder) ? [] : probes
         }
       ]
       scale: {

@@ -83,25 +83,21 @@ resource ingressReceives 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 ]
 
-// Workers receive both queues, and send follow-ups (run polls) and webhook deliveries.
-resource workerReceives 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (queue, i) in queueNames: {
-    name: guid(queues[i].id, workerPrincipalId, receiver)
-    scope: queues[i]
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', receiver)
-      principalId: workerPrincipalId
-      principalType: 'ServicePrincipal'
-    }
-  }
-]
+// Workers receive both queues and send follow-ups (run polls) and webhook deliveries, and the
+// Functions scale controller reads each queue's length for target-based scaling (instances =
+// messages / maxConcurrentSessions). That read is the Administration API's
+// GetQueueRuntimeProperties, which needs the Manage right: without it the Service Bus extension
+// falls back to the first message's age and the one-instance-per-64-messages rule does not hold.
+// Data Owner is the only built-in role with Manage; it is granted on the two queues alone (not
+// the namespace), and it holds send and receive too, so it replaces Data Sender and Receiver.
+var owner = '090c5cfd-751d-490a-894a-3ce6f1109419' // Azure Service Bus Data Owner
 
-resource workerSends 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+resource workerOwns 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (queue, i) in queueNames: {
-    name: guid(queues[i].id, workerPrincipalId, sender)
+    name: guid(queues[i].id, workerPrincipalId, owner)
     scope: queues[i]
     properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', sender)
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', owner)
       principalId: workerPrincipalId
       principalType: 'ServicePrincipal'
     }

@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from ingress.auth import Principal
 from ingress.deps import ServicesDep, require_admin
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS
@@ -23,6 +22,7 @@ from shared.bootstrap import Services
 from shared.contracts.errors import ErrorCode
 from shared.recovery import actions, deadletters
 from shared.recovery.deadletters import DeadLetterFilter
+from shared.tokens import Principal
 
 router = APIRouter(prefix="/admin", tags=["operators"], responses=PROBLEMS)
 

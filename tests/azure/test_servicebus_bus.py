@@ -345,6 +345,27 @@ async def test_dead_letters_are_peeked_from_the_sub_queue_with_their_reasons(
     )
 
 
+async def test_session_counts_are_dead_letters_per_session_peeked_without_a_session_lock(
+    bus: ServiceBusBus, client: RecordingClient
+) -> None:
+    letters = [
+        FakeReceived(b"{}", session, f"m{n}", sequence_number=n, dead_letter_reason="Test")
+        for n, session in enumerate(["contoso", "fabrikam", "contoso"])
+    ]
+    client.next_receiver = RecordingReceiver({}, queued=letters)
+
+    counts = await bus.session_counts("commands")
+
+    assert [(c.session_id, c.active, c.scheduled, c.dead_lettered) for c in counts] == [
+        ("contoso", None, None, 2),
+        ("fabrikam", None, None, 1),
+    ]
+    assert client.receivers[0].options == {
+        "queue": "commands",
+        "sub_queue": ServiceBusSubQueue.DEAD_LETTER,
+    }
+
+
 async def test_dead_letters_are_received_locked_for_replay_then_completed(
     bus: ServiceBusBus, client: RecordingClient
 ) -> None:

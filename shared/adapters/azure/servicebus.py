@@ -8,6 +8,7 @@ the entity's size limit is refused before anything is sent.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -37,8 +38,11 @@ from shared.ports.bus import (
     OutgoingMessage,
     ReceivedDeadLetter,
     ReceivedMessage,
+    SessionCounts,
     SessionLockLost,
 )
+
+_PEEK_PAGE = 250
 
 
 @asynccontextmanager
@@ -126,6 +130,27 @@ class ServiceBusBus:
         async with _translated():
             await receiver.__aenter__()
         return ServiceBusDeadLetterReceiver(receiver, self._receive_wait)
+
+    async def session_counts(self, queue: str) -> list[SessionCounts]:
+        """Dead letters per session, by peeking the dead-letter sub-queue (which has no sessions).
+
+        Active and scheduled messages are None: peeking a session's messages needs its lock,
+        which would stall the workers, and the service counts only whole queues.
+        """
+        dead: Counter[str] = Counter()
+        start = 0
+        while True:
+            page = await self.peek_dead_letters(
+                queue, max_count=_PEEK_PAGE, from_sequence_number=start
+            )
+            dead.update(d.session_id for d in page)
+            if len(page) < _PEEK_PAGE:
+                break
+            start = page[-1].sequence_number + 1
+        return [
+            SessionCounts(session_id=s, active=None, scheduled=None, dead_lettered=n)
+            for s, n in sorted(dead.items())
+        ]
 
     async def ping(self) -> None:
         """Raise `BusUnavailable` unless a sender link to the commands queue opens."""
