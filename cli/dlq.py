@@ -108,7 +108,7 @@ def list_(
     ids: Ids = None,
     limit: Limit = 100,
     json_output: Json = False,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """List dead letters, oldest first."""
 
@@ -129,7 +129,7 @@ def list_(
 @app.command()
 def show(
     dead_letter_id: Annotated[str, typer.Argument(help="e.g. commands:42")],
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Everything about one dead letter, its body included, as JSON."""
     selection = _selection(QueueChoice.ALL, None, None, None, None, None, [dead_letter_id])
@@ -153,7 +153,7 @@ def _carry_out(
     dry_run: bool,
     json_output: bool,
     actor: str,
-    data_dir: Path,
+    data_dir: Path | None,
 ) -> None:
     verb, doing, done_ = {
         "dlq.replay": ("replay", "replaying", "replayed"),
@@ -199,7 +199,7 @@ def replay(
     dry_run: DryRun = False,
     json_output: Json = False,
     actor: Actor = None,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Send matching dead letters back to their queue (as copies with new ids), then remove them.
 
@@ -231,7 +231,7 @@ def purge(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     json_output: Json = False,
     actor: Actor = None,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Remove matching dead letters for good."""
     if not (dry_run or yes or typer.confirm("Remove the matching dead letters for good?")):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,7 +43,7 @@ def replay(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List them; send nothing.")] = False,
     json_output: Json = False,
     actor: Actor = None,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Re-enqueue a tenant's accepted commands, oldest first, to rebuild a read model or index."""
     where = JournalFilter(

@@ -15,7 +15,6 @@ from shared.bootstrap import Services
 from shared.boundary import Violation
 from shared.contracts.commands import Command
 from shared.contracts.errors import ErrorCode
-from shared.ordering import order_key
 from shared.ports.store import TenantStore
 from shared.tenancy import Tenant
 from shared.tokens import OPERATOR_ROLE, AuthError, Principal, TokenVerifier
@@ -74,25 +73,17 @@ class Caller:
     async def submit(
         self,
         request: Request,
-        command_type: str,
         command: Command,
         *,
         fingerprint: dict[str, Any] | None = None,
     ) -> Response:
         """Accept `command` for this caller's tenant (see `ingress.submit.Submitter.submit`).
 
-        Its lane follows from the resource it changes (`shared.ordering.order_key`), so no route
-        can forget it and a resource's commands stay in order.
+        Its type and its lane come from the command's model (`TYPE`, `order_key()`), so no
+        route can name them wrongly and a resource's commands stay in order.
         """
         submitter: Submitter = request.app.state.submitter
-        return await submitter.submit(
-            request,
-            self,
-            command_type,
-            command,
-            order_key=order_key(command),
-            fingerprint=fingerprint,
-        )
+        return await submitter.submit(request, self, command, fingerprint=fingerprint)
 
 
 async def get_caller(request: Request) -> Caller:

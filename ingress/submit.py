@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from ingress import idempotency
+from ingress import idempotency, links
 from ingress.deps import Caller
 from ingress.prefer import requested_wait, wait_for_end
 from ingress.problems import Problem
@@ -34,23 +34,26 @@ TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 RETRY_AFTER_SECONDS = "1"
 
 
-def job_response(job: Job, status: int = 202) -> JSONResponse:
-    """The job as the body, with where to poll it and when."""
+def job_response(request: Request, job: Job, status: int = 202) -> JSONResponse:
+    """The job as the body, with where to poll it (an absolute URL) and when."""
     return JSONResponse(
-        job.model_dump(mode="json", by_alias=True, exclude_none=True),
+        links.job_body(request, job),
         status_code=status,
-        headers={"Operation-Location": f"/jobs/{job.id}", "Retry-After": RETRY_AFTER_SECONDS},
+        headers={
+            "Operation-Location": links.absolute(request, f"/jobs/{job.id}"),
+            "Retry-After": RETRY_AFTER_SECONDS,
+        },
     )
 
 
-def finished_response(job: Job, waited: int) -> Response:
+def finished_response(request: Request, job: Job, waited: int) -> Response:
     """A job that ended within `Prefer: wait`, answered as a synchronous API would."""
     applied = {"Preference-Applied": f"wait={waited}"}
     if job.status is JobStatus.SUCCEEDED:
         created = job.type.endswith(".create")
         headers = dict(applied)
         if created and job.resource_location:
-            headers["Location"] = job.resource_location
+            headers["Location"] = links.absolute(request, job.resource_location)
         return JSONResponse(job.result or {}, status_code=201 if created else 200, headers=headers)
     error = job.error
     code = error.code if error else ErrorCode.INTERNAL.value
@@ -80,21 +83,20 @@ class Submitter:
         self,
         request: Request,
         caller: Caller,
-        command_type: str,
         command: Command,
         *,
-        order_key: str | None = None,
         fingerprint: dict[str, Any] | None = None,
     ) -> Response:
         """Enqueue `command` for the caller's tenant; 202 with the job, or the result if waited.
 
-        `order_key` (the resource the command changes) picks its lane, so a resource's commands
-        stay in order (`shared.ordering`).
+        The command's order key (the resource it changes) picks its lane, so a resource's
+        commands stay in order (`shared.ordering`).
         `fingerprint` replaces the command as what an `Idempotency-Key` is compared on, for a
         command holding ids the ingress generated (an upload's file id): the same bytes and name
         sent again are the same request.
         """
         settings = self._services.settings
+        command_type = command.TYPE
         data: dict[str, Any] = command.model_dump(mode="json")
         now = self._now()
         key = request.headers.get("idempotency-key")
@@ -118,7 +120,7 @@ class Submitter:
             job = found[0] if found else None
         if job is None:
             job = await self._enqueue(
-                request, caller, command_type, data, job_id, key, order_key, reservation
+                request, caller, command_type, data, job_id, key, command.order_key(), reservation
             )
         if reservation is not None:
             await idempotency.confirm(caller.store, reservation, self._now())
@@ -126,8 +128,8 @@ class Submitter:
         if wait:
             job = await wait_for_end(caller.store, job, wait)
             if job.status.terminal:
-                return finished_response(job, wait)
-        return job_response(job)
+                return finished_response(request, job, wait)
+        return job_response(request, job)
 
     async def _enqueue(
         self,
@@ -137,7 +139,7 @@ class Submitter:
         data: dict[str, Any],
         job_id: str,
         key: str | None,
-        order_key: str | None,
+        order_key: str,
         reservation: idempotency.Reservation | None,
     ) -> Job:
         settings = self._services.settings

@@ -93,6 +93,17 @@ class Settings(BaseSettings):
     http_max_concurrent_requests: int = Field(
         1000, ge=1, description="Requests in flight per ingress process; past it, 503."
     )
+    public_base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="The address clients reach the ingress at (https://api.example.com); "
+        "links (`Operation-Location`, `Location`, `Link`) start with it. Unset: the request's.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or CIDRs of proxies whose X-Forwarded-Proto and "
+        "X-Forwarded-Host are honoured when PUBLIC_BASE_URL is unset.",
+    )
 
     # Observability (OTEL_* exporter settings are read as OpenTelemetry names them)
     log_format: Literal["text", "json"] = Field("text", description="stderr: text or JSON lines.")

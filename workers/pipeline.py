@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ValidationError
 
 from shared.bootstrap import Services
-from shared.contracts.commands import COMMANDS, INTERNAL_COMMANDS
+from shared.contracts.commands import COMMANDS, INTERNAL_COMMANDS, Command
 from shared.contracts.envelope import Envelope
 from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.resources import JobError, JobStatus
@@ -75,7 +75,7 @@ class Pipeline:
     def __init__(
         self,
         services: Services,
-        handlers: dict[str, Handler] | None = None,
+        handlers: Mapping[type[Command], Handler] | None = None,
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
         self.services = services
@@ -105,7 +105,8 @@ class Pipeline:
                 "TenantMismatch",
                 f"session '{delivery.session_id}' is not one of tenant '{tenant.id}'s sessions",
             )
-        model, handler = COMMANDS.get(envelope.type), self.handlers.get(envelope.type)
+        model = COMMANDS.get(envelope.type)
+        handler = None if model is None else self.handlers.get(model)
         if model is None or handler is None:
             return dead_letter("UnknownCommandType", f"no handler for '{envelope.type}'")
         scope = self.services.scope(tenant.id)
@@ -220,17 +221,16 @@ class Pipeline:
         self,
         parent: Envelope,
         session_id: str,
-        command_type: str,
-        data: dict[str, Any],
+        command: Command,
         command_id: str,
         delay_seconds: float,
     ) -> None:
         follow_up = Envelope(
             command_id=command_id,
-            type=command_type,
+            type=command.TYPE,
             tenant_id=parent.tenant_id,
             subject=parent.subject,
-            data=data,
+            data=command.model_dump(mode="json"),
             traceparent=parent.traceparent,
             session_id=session_id,
             replay=parent.replay,

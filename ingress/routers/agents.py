@@ -19,7 +19,7 @@ router = APIRouter(prefix="/agents", tags=["agents"], responses=PROBLEMS)
 
 @router.post("/", status_code=202, summary="Create an agent (async job)", responses=accepted())
 async def create_agent(body: AgentCreate, request: Request, caller: CallerDep) -> Response:
-    return await caller.submit(request, "agent.create", body)
+    return await caller.submit(request, body)
 
 
 @router.get("/", summary="List the caller's agents, newest first", responses=ok_list(Agent))
@@ -41,4 +41,4 @@ async def get_agent(agent_id: ResourceId, caller: CallerDep) -> JSONResponse:
 )
 async def delete_agent(agent_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = AgentDelete(agent_id=agent_id)
-    return await caller.submit(request, "agent.delete", command)
+    return await caller.submit(request, command)

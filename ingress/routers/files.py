@@ -127,12 +127,7 @@ async def upload_file(
     )
     fingerprint = command.model_dump(mode="json", exclude={"file_id"})
     try:
-        return await caller.submit(
-            request,
-            "file.create",
-            command,
-            fingerprint=fingerprint,
-        )
+        return await caller.submit(request, command, fingerprint=fingerprint)
     except Problem as problem:
         if "jobId" not in problem.extra:  # refused before it was enqueued: nothing will claim it
             await blobs.delete(file_id)
@@ -191,4 +186,4 @@ async def get_file_content(file_id: ResourceId, caller: CallerDep, blobs: BlobsD
 )
 async def delete_file(file_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = FileDelete(file_id=file_id)
-    return await caller.submit(request, "file.delete", command)
+    return await caller.submit(request, command)

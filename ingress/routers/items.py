@@ -34,7 +34,7 @@ async def create_item(
     caller: CallerDep,
 ) -> Response:
     command = ItemCreate(container=container, item=item)
-    return await caller.submit(request, "item.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get("/{container}", summary="List items, newest first")
@@ -70,7 +70,7 @@ async def update_item(
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemUpdate(container=container, item_id=item_id, patch=patch, if_match=if_match)
-    return await caller.submit(request, "item.update", command)
+    return await caller.submit(request, command)
 
 
 @router.delete(
@@ -87,4 +87,4 @@ async def delete_item(
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemDelete(container=container, item_id=item_id, if_match=if_match)
-    return await caller.submit(request, "item.delete", command)
+    return await caller.submit(request, command)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from ingress.deps import CallerDep
+from ingress.links import job_body
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, ok, ok_list
@@ -20,15 +21,13 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEMS)
 
 
 @router.get("/{job_id}", summary="Read a job", responses=ok(Job))
-async def get_job(job_id: ResourceId, caller: CallerDep) -> JSONResponse:
+async def get_job(request: Request, job_id: ResourceId, caller: CallerDep) -> JSONResponse:
     found = await load(caller.store, job_id)
     if found is None:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Job '{job_id}' was not found.")
     job, _ = found
     headers = {} if job.status.terminal else {"Retry-After": "1"}
-    return JSONResponse(
-        job.model_dump(mode="json", by_alias=True, exclude_none=True), headers=headers
-    )
+    return JSONResponse(job_body(request, job), headers=headers)
 
 
 @router.get("", summary="List the caller's jobs, newest first", responses=ok_list(Job))
@@ -48,7 +47,7 @@ async def list_jobs(
         lambda: caller.store.list(JOBS, where=where, limit=page.limit, after=page.after)
     )
     items = [
-        {k: v for k, v in doc.items() if not k.startswith("_") and v is not None}
+        job_body(request, {k: v for k, v in doc.items() if not k.startswith("_") and v is not None})
         for doc in found.items
     ]
     return paged(request, items, found.next_cursor)

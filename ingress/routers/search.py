@@ -81,7 +81,7 @@ async def index_documents(
     caller: CallerDep,
 ) -> Response:
     command = DocumentsIndex(documents=documents)
-    return await caller.submit(request, "document.index", command)
+    return await caller.submit(request, command)
 
 
 @router.get("/documents", summary="Search the caller's documents")
@@ -115,4 +115,4 @@ async def search_documents(
 )
 async def delete_document(doc_id: DocId, request: Request, caller: CallerDep) -> Response:
     command = DocumentDelete(doc_id=doc_id)
-    return await caller.submit(request, "document.delete", command)
+    return await caller.submit(request, command)

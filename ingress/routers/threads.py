@@ -46,7 +46,7 @@ async def create_thread(
     request: Request, caller: CallerDep, body: NewThread | None = None
 ) -> Response:
     command = ThreadCreate(metadata=(body or NewThread()).metadata)
-    return await caller.submit(request, "thread.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get("/{thread_id}", summary="Read a thread", responses=ok(Thread))
@@ -59,7 +59,7 @@ async def get_thread(thread_id: ResourceId, caller: CallerDep) -> JSONResponse:
 )
 async def delete_thread(thread_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = ThreadDelete(thread_id=thread_id)
-    return await caller.submit(request, "thread.delete", command)
+    return await caller.submit(request, command)
 
 
 @router.post(
@@ -75,7 +75,7 @@ async def create_message(
     caller: CallerDep,
 ) -> Response:
     command = MessageCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "message.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get(
@@ -99,6 +99,16 @@ async def list_messages(
     return paged(request, [present(Message, doc) for doc in found.items], found.next_cursor)
 
 
+@router.get("/{thread_id}/messages/{message_id}", summary="Read a message", responses=ok(Message))
+async def get_message(
+    thread_id: ResourceId, message_id: ResourceId, caller: CallerDep
+) -> JSONResponse:
+    doc = await caller.store.get("messages", message_id)
+    if doc is None or doc.get("thread_id") != thread_id:
+        raise Problem.of(ErrorCode.NOT_FOUND, f"Message '{message_id}' was not found.")
+    return JSONResponse(present(Message, doc))
+
+
 @router.post(
     "/{thread_id}/runs", status_code=202, summary="Start a run (async job)", responses=accepted()
 )
@@ -109,7 +119,7 @@ async def create_run(
     caller: CallerDep,
 ) -> Response:
     command = RunCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "run.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get(

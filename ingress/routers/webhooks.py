@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingress.deps import Caller, CallerDep, ServicesDep
+from ingress.links import absolute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS
@@ -58,7 +59,9 @@ async def _endpoint(caller: Caller, endpoint_id: str) -> Endpoint:
 
 
 @router.post("", status_code=201, summary="Register an endpoint; its secret is shown once")
-async def register(body: NewEndpoint, caller: CallerDep, services: ServicesDep) -> JSONResponse:
+async def register(
+    request: Request, body: NewEndpoint, caller: CallerDep, services: ServicesDep
+) -> JSONResponse:
     policy = TargetPolicy.from_settings(services.settings)
     try:
         await check_target(body.url, policy, services.resolver)
@@ -79,7 +82,7 @@ async def register(body: NewEndpoint, caller: CallerDep, services: ServicesDep) 
     return JSONResponse(
         endpoint.present(caller.tenant_id) | {"secret": secret},
         status_code=201,
-        headers={"Location": f"/webhooks/{endpoint.id}"},
+        headers={"Location": absolute(request, f"/webhooks/{endpoint.id}")},
     )
 
 

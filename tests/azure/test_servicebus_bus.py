@@ -19,6 +19,7 @@ from azure.servicebus import (
 from azure.servicebus.exceptions import (
     OperationTimeoutError,
     ServiceBusConnectionError,
+    SessionCannotBeLockedError,
     SessionLockLostError,
 )
 
@@ -253,11 +254,11 @@ async def test_the_next_session_is_asked_of_the_service_and_its_messages_are_dec
         application_properties={b"type": b"agent.create", b"tenantId": b"contoso"},
     )
     client.next_receiver = RecordingReceiver({}, queued=[received])
-    session = await bus.accept_next_session("commands", wait_seconds=2, prefetch=16)
+    session = await bus.accept_next_session("commands", wait_seconds=20, prefetch=16)
     assert client.receivers[0].options == {
         "queue": "commands",
         "session_id": NEXT_AVAILABLE_SESSION,
-        "max_wait_time": 2,
+        "max_wait_time": 20,
         "prefetch_count": 16,
     }
     assert session.session_id == "contoso"
@@ -397,3 +398,87 @@ async def test_closing_closes_the_senders_and_the_client(
     await bus.send("commands", [OutgoingMessage(b"{}", "contoso", "m")])
     await bus.close()
     assert client.senders["commands"].closed and client.closed
+
+
+class TimingOutReceiver(RecordingReceiver):
+    """A receiver whose every call after opening times out, as on a stalled connection."""
+
+    async def _time_out(self, *args: Any, **kwargs: Any) -> Any:
+        raise OperationTimeoutError(message="no answer")
+
+    complete_message = abandon_message = defer_message = _time_out  # type: ignore[assignment]
+    dead_letter_message = receive_messages = _time_out  # type: ignore[assignment]
+
+
+SETTLEMENTS = ["complete", "abandon", "dead_letter", "defer", "receive"]
+
+
+@pytest.mark.parametrize("operation", SETTLEMENTS)
+async def test_a_timeout_once_a_session_is_held_is_the_bus_unavailable_not_no_session(
+    bus: ServiceBusBus, client: RecordingClient, operation: str
+) -> None:
+    client.next_receiver = RecordingReceiver({}, queued=[FakeReceived(b"{}", "contoso", "m", 1)])
+    session = await bus.accept_session("commands", "contoso")
+    (message,) = await session.receive()
+    session._receiver = TimingOutReceiver({})  # type: ignore[assignment]
+    call = {
+        "complete": lambda: session.complete(message),
+        "abandon": lambda: session.abandon(message),
+        "dead_letter": lambda: session.dead_letter(message, reason="r"),
+        "defer": lambda: session.defer(message),
+        "receive": lambda: session.receive(),
+    }[operation]
+    with pytest.raises(BusUnavailable, match="did not answer in time"):
+        await call()
+
+
+async def test_a_send_that_times_out_is_the_bus_unavailable(
+    bus: ServiceBusBus, client: RecordingClient
+) -> None:
+    client.get_queue_sender("commands").fail_with = OperationTimeoutError(message="slow")
+    with pytest.raises(BusUnavailable):
+        await bus.send("commands", [OutgoingMessage(b"{}", "contoso", "m")])
+
+
+OPEN_FAILURES = [
+    OperationTimeoutError(message="no session"),
+    ServiceBusConnectionError(message="down"),
+    SessionCannotBeLockedError(message="held"),
+]
+
+
+class FailingToOpen(RecordingReceiver):
+    failure: Exception = OPEN_FAILURES[0]
+
+    async def __aenter__(self) -> RecordingReceiver:
+        raise self.failure
+
+
+@pytest.mark.parametrize("failure", OPEN_FAILURES, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("opening", ["next_session", "named_session", "dead_letters", "peek"])
+async def test_a_receiver_that_fails_to_open_is_closed(
+    bus: ServiceBusBus, client: RecordingClient, failure: Exception, opening: str
+) -> None:
+    receiver = FailingToOpen({})
+    receiver.failure = failure
+    client.next_receiver = receiver
+    call = {
+        "next_session": lambda: bus.accept_next_session("commands"),
+        "named_session": lambda: bus.accept_session("commands", "contoso"),
+        "dead_letters": lambda: bus.open_dead_letter_receiver("commands"),
+        "peek": lambda: bus.peek_dead_letters("commands"),
+    }[opening]
+    with pytest.raises((NoSessionAvailable, BusUnavailable)):
+        await call()
+    assert receiver.calls == [("close", None)]
+
+
+async def test_the_next_session_gets_time_for_a_cold_connection_even_when_polled(
+    bus: ServiceBusBus, client: RecordingClient
+) -> None:
+    from shared.adapters.azure.servicebus import SESSION_CONNECT_SECONDS
+
+    await bus.accept_next_session("commands", wait_seconds=0.0)
+    assert client.receivers[0].options["max_wait_time"] == SESSION_CONNECT_SECONDS >= 5.0
+    await bus.accept_next_session("commands", wait_seconds=30.0)
+    assert client.receivers[1].options["max_wait_time"] == 30.0

@@ -262,12 +262,13 @@ async def test_a_command_in_another_tenants_session_is_dead_lettered(settings: S
 async def test_a_failing_handler_is_abandoned_then_dead_lettered_on_the_last_delivery(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from shared.contracts.commands import ItemCreate
     from workers import handlers
 
     async def broken(command: Any, context: Any) -> Any:
         raise RuntimeError("the engine is down")
 
-    monkeypatch.setitem(handlers.HANDLERS, "item.create", broken)
+    monkeypatch.setitem(handlers.HANDLERS, ItemCreate, broken)
     _, trigger = indexed()["commands"]
     envelope = Envelope(
         type="item.create", tenant_id="contoso", subject="u", data={"container": "c", "item": {}}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.bootstrap import Services, bootstrap
+from shared.contracts.commands import ItemCreate
 from shared.contracts.envelope import Envelope
 from shared.jobs import load
 from tests.harness import settings_for
@@ -83,7 +84,7 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_and_its_job_says_
     async def broken(command: Any, context: HandlerContext) -> Outcome:
         raise ConnectionError("downstream is down")
 
-    pipeline = Pipeline(services, handlers={**HANDLERS, "item.create": broken})
+    pipeline = Pipeline(services, handlers={**HANDLERS, ItemCreate: broken})
     body = _envelope().to_bytes()
     for attempt in (1, 2):
         settlement = await pipeline.process(Delivery(body, "contoso", delivery_count=attempt))

@@ -89,8 +89,7 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
 async def _schedule_poll(ctx: HandlerContext, run: Run, *, attempt: int) -> None:
     poll = RunPoll(thread_id=run.thread_id, run_id=run.id, job_id=_job_of(ctx), attempt=attempt)
     await ctx.follow_up(
-        "run.poll",
-        poll.model_dump(),
+        poll,
         derived_id("poll", run.id, str(attempt)),
         poll_delay(ctx.settings.run_poll_interval_seconds, attempt),
     )
