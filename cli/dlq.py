@@ -82,7 +82,12 @@ def _selection(
 
 
 def _table(found: list[tuple[str, DeadLetter]]) -> Table:
+    """Dead letters as rows; the id an operator copies is never cut, the description folds."""
+    shown_ids = [deadletters.describe(queue, dead)["id"] for queue, dead in found]
     table = Table("id", "tenant", "type", "reason", "dead-lettered", "deliveries", "why")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max(map(len, shown_ids))
+    table.columns[-1].overflow = "fold"
     for queue, dead in found:
         shown = deadletters.describe(queue, dead)
         table.add_row(

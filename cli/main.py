@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from cli import audit, dlq, replay, tenants
+from cli.capacity.command import capacity
 from cli.data_dir import for_serving
 from cli.dev import embedded_settings
 
@@ -119,16 +120,17 @@ def token(
 def operator_console(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
-    """Serve the operator console (sign in with a `tenantry.admin` token)."""
+    """Serve the operator console of a deployment (sign in with a `tenantry.admin` token)."""
+    from cli.operations import deployment_settings
     from console.serve import serve_console
 
-    settings = embedded_settings(data_dir)
+    settings = deployment_settings(data_dir, tokens=True)
     console.print(
         f"[bold]tenantry console[/] on http://{host}:{port}; data in {settings.data_dir}.\n"
         f"An operator token: [cyan]tenantry token --tenant contoso --role tenantry.admin "
-        f"--data-dir {data_dir}[/]"
+        f"--data-dir {settings.data_dir}[/]"
     )
     serve_console(settings, host=host, port=port)
 
@@ -147,6 +149,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(tenants.app, name="tenants")
 app.command("replay")(replay.replay)
 app.command("audit")(audit.audit)
+app.command("capacity")(capacity)
 
 
 if __name__ == "__main__":

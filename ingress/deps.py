@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from ingress.limits import admit_request
 from ingress.problems import Problem
 from shared import boundary, logs
 from shared.bootstrap import Services
@@ -116,6 +117,7 @@ async def get_caller(request: Request) -> Caller:
             "The tenant comes from your token; a request cannot name one.",
         )
     request.state.tenant_id = tenant.id
+    admit_request(request, services, tenant)
     logs.bind(tenant_id=tenant.id)  # the request's log context; TraceRequests restores it
     return Caller(
         principal=principal,

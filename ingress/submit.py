@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ingress import idempotency, links
 from ingress.deps import Caller
+from ingress.limits import admit_command
 from ingress.prefer import requested_wait, wait_for_end
 from ingress.problems import Problem
 from shared.bootstrap import Services
@@ -119,6 +120,12 @@ class Submitter:
             found = await load(caller.store, job_id)
             job = found[0] if found else None
         if job is None:
+            try:
+                await admit_command(request, self._services, caller.tenant)
+            except Problem:
+                if reservation is not None:
+                    await idempotency.release(caller.store, reservation)
+                raise
             job = await self._enqueue(
                 request, caller, command_type, data, job_id, key, command.order_key(), reservation
             )
@@ -144,41 +151,43 @@ class Submitter:
     ) -> Job:
         settings = self._services.settings
         given = request.headers.get("traceparent")
-        with producing(
-            self._services.telemetry,
-            COMMANDS,
-            tenant_id=caller.tenant_id,
-            job_id=job_id,
-            command_type=command_type,
-            traceparent=given if given and TRACEPARENT.match(given) else None,
-        ) as traceparent:
-            envelope = Envelope(
-                command_id=job_id,
-                type=command_type,
+        try:
+            with producing(
+                self._services.telemetry,
+                COMMANDS,
                 tenant_id=caller.tenant_id,
-                subject=caller.principal.subject,
-                data=data,
-                traceparent=traceparent,
-                idempotency_key=key,
-                session_id=session_for(caller.tenant_id, lanes=caller.tenant.lanes, key=order_key),
-            )
-            message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
-            try:
+                job_id=job_id,
+                command_type=command_type,
+                traceparent=given if given and TRACEPARENT.match(given) else None,
+            ) as traceparent:
+                envelope = Envelope(
+                    command_id=job_id,
+                    type=command_type,
+                    tenant_id=caller.tenant_id,
+                    subject=caller.principal.subject,
+                    data=data,
+                    traceparent=traceparent,
+                    idempotency_key=key,
+                    session_id=session_for(
+                        caller.tenant_id, lanes=caller.tenant.lanes, key=order_key
+                    ),
+                )
+                message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
                 await self._services.bus.send(COMMANDS, [message])
-            except MessageTooLarge as exc:
-                if reservation is not None:
-                    await idempotency.release(caller.store, reservation)
+        except BaseException as exc:  # nothing was enqueued: free the key for the retry
+            if reservation is not None:
+                await idempotency.release(caller.store, reservation)
+            if isinstance(exc, MessageTooLarge):
                 raise Problem.of(
                     ErrorCode.TOO_LARGE, "The command is over the bus's message size limit."
                 ) from exc
-            except BusError as exc:
-                if reservation is not None:
-                    await idempotency.release(caller.store, reservation)
+            if isinstance(exc, BusError):
                 raise Problem.of(
                     ErrorCode.UNAVAILABLE,
                     "The service cannot accept commands right now; try again shortly.",
                     headers={"Retry-After": "5"},
                 ) from exc
+            raise
         job = new_job(job_id, command_type, envelope.time)
         accepted = await record_accepted(caller.store, job, envelope)
         if self._services.telemetry.enabled:

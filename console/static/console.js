@@ -76,6 +76,11 @@ function chart(lastHour) {
     "aria-label",
     STATUSES.map((s) => `${s} ${totals[s] || 0}`).join(", ") + " in the last hour",
   );
+  const background = document.createElementNS(ns, "rect");
+  background.setAttribute("class", "chart-bg");
+  background.setAttribute("width", width);
+  background.setAttribute("height", height);
+  svg.appendChild(background);
   const peak = Math.max(1, ...lastHour.buckets.map((b) => b.reduce((a, n) => a + n, 0)));
   const barWidth = width / lastHour.buckets.length - gap;
   lastHour.buckets.forEach((bucket, i) => {
@@ -147,7 +152,13 @@ function renderTenants(overview) {
 }
 
 function renderDeadLetters(letters) {
+  // A dead letter never changes, so its row is kept across refreshes: a button under the
+  // operator's pointer is not swapped for a new one while they click it.
+  const kept = new Map(
+    [...$("deadletter-rows").children].map((row) => [row.dataset.deadletter, row]),
+  );
   const rows = letters.map((dead) => {
+    if (kept.has(dead.id)) return kept.get(dead.id);
     const row = el("tr", null, { "data-deadletter": dead.id });
     const actions = el("td");
     const replay = el("button", "Replay", { type: "button", "data-action": "replay" });
