@@ -187,6 +187,9 @@ async def _drive(app: Any, token: str, count: int) -> float:
     return spent / count
 
 
+_LIFESPANS: set[asyncio.Future[Any]] = set()
+
+
 async def _lifespan(app: Any) -> None:
     messages = iter([{"type": "lifespan.startup"}])
 
@@ -203,8 +206,11 @@ async def _lifespan(app: Any) -> None:
         if message["type"].startswith("lifespan.startup") and not started.done():
             started.set_result(message)
 
-    asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    running = asyncio.ensure_future(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+    )
     await started
+    _LIFESPANS.add(running)
 
 
 async def _tenantry(count: int, data_dir: Path) -> float:
@@ -257,7 +263,9 @@ def main() -> None:
     floor, ours = min(floors), min(tenantry)
     print(f"python {sys.version.split()[0]}, {args.commands} commands, best of {args.rounds}")
     print(f"floor:    {floor * 1e6:8.0f} us CPU per request")
-    print(f"tenantry: {ours * 1e6:8.0f} us CPU per accepted command ({ours / floor:.1f}x the floor)")
+    print(
+        f"tenantry: {ours * 1e6:8.0f} us CPU per accepted command ({ours / floor:.1f}x the floor)"
+    )
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
     figures = {"floor_us": floor * 1e6, "tenantry_us": ours * 1e6, "ratio": ours / floor}
