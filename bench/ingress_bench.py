@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.load import LOAD_LIMITS
 from cli.deployment import LocalDeployment, free_port
 
 LUA = """
@@ -117,7 +118,7 @@ def main() -> None:
         floor.wait()
     with (
         tempfile.TemporaryDirectory(prefix="tenantry-ingress-") as tmp,
-        LocalDeployment(Path(tmp), workers=0) as live,
+        LocalDeployment(Path(tmp), workers=0, env=LOAD_LIMITS) as live,
     ):
         token = live.token("contoso")
         for c in args.connections:
