@@ -4,6 +4,8 @@ code; a failed job raised with its code; webhooks verified with `verify_webhook`
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from tenantry_client import (
 )
 from tenantry_client.aio import AsyncTenantryClient
 
+from cli.child import REPO
 from cli.deployment import LocalDeployment
 from tests.webhook_receiver import Receiver
 
@@ -162,3 +165,23 @@ def test_the_client_never_imports_the_service() -> None:
         text = source.read_text()
         for name in service:
             assert f"from {name}" not in text and f"import {name}" not in text, source
+
+
+def test_the_example_tour_runs(live: LocalDeployment) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "examples/tour.py",
+            "--endpoint",
+            live.url,
+            "--token",
+            live.token("contoso"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "run_" in done.stdout and "completed" in done.stdout
+    assert "refund policy" in done.stdout.splitlines()[-1]
