@@ -17,6 +17,7 @@ TENANTS = [
     {"id": "contoso"},
     {"id": "fabrikam"},
     {"id": "limited", "limits": {"requests_per_second": 0.01, "burst": 3}},
+    {"id": "shared", "limits": {"requests_per_second": 0.01, "burst": 5}},
     {"id": "small", "limits": {"max_queued": 2}},
     {"id": "serial", "limits": {"concurrent_runs": 1}},
 ]
@@ -28,8 +29,10 @@ def _env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def idle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDeployment]:
-    """No workers: commands stay NotStarted."""
-    with LocalDeployment(tmp_path_factory.mktemp("idle"), workers=0, env=_env()) as live:
+    """No workers (commands stay NotStarted), two ingress processes on one port."""
+    with LocalDeployment(
+        tmp_path_factory.mktemp("idle"), workers=0, env=_env(), ingress_processes=2
+    ) as live:
         yield live
 
 
@@ -58,6 +61,17 @@ def test_a_tenant_over_its_rate_gets_429_with_ratelimit_headers(idle: LocalDeplo
         assert int(refused.headers["Retry-After"]) >= 1
         assert int(refused.headers["RateLimit-Reset"]) >= 1
         assert other.get("/jobs").status_code == 200
+
+
+def test_ingress_processes_grant_a_tenant_its_burst_exactly_between_them(
+    idle: LocalDeployment,
+) -> None:
+    headers = {"Authorization": f"Bearer {idle.token('shared')}", "Connection": "close"}
+    answers = []
+    for _ in range(24):  # a connection each: the processes take turns accepting them
+        answers.append(httpx.get(f"{idle.url}/jobs", headers=headers, timeout=30).status_code)
+    assert answers.count(200) == 5
+    assert answers.count(429) == 19
 
 
 def test_a_command_over_max_queued_is_refused_before_it_is_enqueued(
@@ -187,7 +201,22 @@ def test_runs_over_concurrent_runs_wait_queued_and_all_complete_one_at_a_time(
     busy: LocalDeployment,
 ) -> None:
     with _client(busy, "serial") as serial:
-        runs = [_run_with_job(serial) for _ in range(3)]
+        wait = {"Prefer": "wait=30"}
+        agent = serial.post("/agents/", json={"name": "a"}, headers=wait).json()["id"]
+        threads = [
+            serial.post("/agents/threads", json={}, headers=wait).json()["id"] for _ in "abc"
+        ]
+        jobs = [  # back to back: the second and third arrive while the first runs
+            serial.post(f"/agents/threads/{t}/runs", json={"agent_id": agent}).json()["id"]
+            for t in threads
+        ]
+        runs = []
+        for thread_id, job_id in zip(threads, jobs, strict=True):
+            deadline = time.monotonic() + 30
+            while "result" not in (found := serial.get(f"/jobs/{job_id}").json()):
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            runs.append((thread_id, found["result"]["id"], job_id))
         most_at_once, seen_waiting = 0, False
         deadline = time.monotonic() + 60
         while True:
@@ -200,7 +229,7 @@ def test_runs_over_concurrent_runs_wait_queued_and_all_complete_one_at_a_time(
                 break
             assert "failed" not in statuses and time.monotonic() < deadline, statuses
             time.sleep(0.05)
-        assert (most_at_once, seen_waiting) == (1, True)
+        assert (most_at_once, seen_waiting) == (1, True), (most_at_once, seen_waiting, runs)
         done = [serial.get(f"/agents/threads/{t}/runs/{r}").json() for t, r, _ in runs]
         for earlier, later in itertools.pairwise(done):
             assert later["started_at"] >= earlier["completed_at"]
