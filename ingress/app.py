@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ingress import problems
+from ingress import openapi, problems
 from ingress.middleware import Edge
 from ingress.misconfigured import RefuseWhileMisconfigured
 from ingress.routers import (
@@ -74,6 +74,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.services = services
         app.state.submitter = Submitter(services)
     problems.install(app)
+    openapi.install(app, settings.public_base_url)
     # the busiest routes first: FastAPI tries the routers in order
     for module in (
         items,
