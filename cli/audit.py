@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,7 +19,7 @@ def audit(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="At most this many.")] = 50,
     json_output: Json = False,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Show the audit log of replays and purges."""
 

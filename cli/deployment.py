@@ -14,8 +14,8 @@ import httpx
 
 from cli.child import Child
 from cli.dev import dev_secret
-from ingress.auth import issue_dev_token
 from shared.settings import Settings
+from shared.tokens import issue_dev_token
 
 
 def free_port() -> int:

@@ -30,25 +30,35 @@ def dev_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def has_dev_secret(data_dir: Path) -> bool:
+    """Whether `data_dir` holds a development secret already (reading commands never make one)."""
+    return (data_dir / SECRET_FILE).is_file()
+
+
 def registry_path(data_dir: Path) -> Path:
     """The registry file `tenantry tenants` manages when `TENANTS_FILE` names none."""
     return data_dir / REGISTRY_FILE
 
 
-def embedded_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+def embedded_settings(
+    data_dir: Path | None = None, *, make_secret: bool = True, **overrides: Any
+) -> Settings:
     """The environment's settings, filled in with embedded defaults where it is silent.
 
     With no JWT key source configured, tokens are HS256 with a secret generated in the data
     directory; with no tenant registry, the tenants are those of `tenants.json` in the data
     directory (`tenantry tenants add` writes it) or, until it exists, contoso, fabrikam and
-    northwind.
+    northwind. `make_secret=False` (the commands that only read a deployment) uses the secret
+    only if it is there already.
     """
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     settings = load_settings(**overrides)
     fill: dict[str, Any] = {}
-    if settings.jwt_secret_key is None and not (
-        settings.jwt_jwks_url or settings.jwt_openid_config_url
+    if (
+        settings.jwt_secret_key is None
+        and not (settings.jwt_jwks_url or settings.jwt_openid_config_url)
+        and (make_secret or has_dev_secret(settings.data_dir))
     ):
         fill["jwt_algorithm"] = "HS256"
         fill["jwt_secret_key"] = dev_secret(settings.data_dir)

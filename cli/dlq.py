@@ -82,7 +82,12 @@ def _selection(
 
 
 def _table(found: list[tuple[str, DeadLetter]]) -> Table:
+    """Dead letters as rows; the id an operator copies is never cut, the description folds."""
+    shown_ids = [deadletters.describe(queue, dead)["id"] for queue, dead in found]
     table = Table("id", "tenant", "type", "reason", "dead-lettered", "deliveries", "why")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max(map(len, shown_ids))
+    table.columns[-1].overflow = "fold"
     for queue, dead in found:
         shown = deadletters.describe(queue, dead)
         table.add_row(
@@ -108,7 +113,7 @@ def list_(
     ids: Ids = None,
     limit: Limit = 100,
     json_output: Json = False,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """List dead letters, oldest first."""
 
@@ -129,7 +134,7 @@ def list_(
 @app.command()
 def show(
     dead_letter_id: Annotated[str, typer.Argument(help="e.g. commands:42")],
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Everything about one dead letter, its body included, as JSON."""
     selection = _selection(QueueChoice.ALL, None, None, None, None, None, [dead_letter_id])
@@ -153,7 +158,7 @@ def _carry_out(
     dry_run: bool,
     json_output: bool,
     actor: str,
-    data_dir: Path,
+    data_dir: Path | None,
 ) -> None:
     verb, doing, done_ = {
         "dlq.replay": ("replay", "replaying", "replayed"),
@@ -199,7 +204,7 @@ def replay(
     dry_run: DryRun = False,
     json_output: Json = False,
     actor: Actor = None,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Send matching dead letters back to their queue (as copies with new ids), then remove them.
 
@@ -231,7 +236,7 @@ def purge(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     json_output: Json = False,
     actor: Actor = None,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Remove matching dead letters for good."""
     if not (dry_run or yes or typer.confirm("Remove the matching dead letters for good?")):

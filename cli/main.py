@@ -11,13 +11,20 @@ import typer
 from rich.console import Console
 
 from cli import audit, dlq, replay, tenants
+from cli.capacity.command import capacity
+from cli.data_dir import for_serving
 from cli.dev import embedded_settings
 
 app = typer.Typer(help="tenantry: a pooled multi-tenant agent service.", no_args_is_help=True)
 console = Console(stderr=True)
 
 DataDir = Annotated[
-    Path, typer.Option("--data-dir", help="Where the embedded bus, store and engine keep data.")
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Where the embedded bus, store and engine keep data (default: $TENANTRY_DATA_DIR, "
+        "else the nearest .tenantry here or above, else ./.tenantry).",
+    ),
 ]
 
 
@@ -26,35 +33,26 @@ def up(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes.")] = 2,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Serve the ingress and the worker fleet on embedded defaults."""
+    from cli.banner import banner
     from cli.serve import serve
 
-    settings = embedded_settings(data_dir)
-    console.print(
-        f"[bold]tenantry[/] on http://{host}:{port} with {workers} worker process(es); "
-        f"data in {settings.data_dir}; tenants: {settings_tenants(settings.tenants)}.\n"
-        f"A token: [cyan]tenantry token --tenant contoso --data-dir {data_dir}[/]"
-    )
+    settings = embedded_settings(for_serving(data_dir))
+    console.print(banner(settings, host=host, port=port, workers=workers), soft_wrap=True)
     serve(settings, host=host, port=port, workers=workers)
-
-
-def settings_tenants(raw: str | None) -> str:
-    from shared.tenancy import TenantRegistry
-
-    return ", ".join(t.id for t in TenantRegistry.from_json(raw)) if raw else "from TENANTS_FILE"
 
 
 @app.command()
 def worker(
     processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Run only the worker fleet (the ingress runs elsewhere)."""
     from workers.fleet import Fleet
 
-    settings = embedded_settings(data_dir)
+    settings = embedded_settings(for_serving(data_dir))
     fleet = Fleet(settings, processes)
     fleet.start()
 
@@ -82,12 +80,17 @@ def token(
     role: Annotated[list[str] | None, typer.Option(help="A role; repeat for several.")] = None,
     subject: Annotated[str, typer.Option(help="The token's subject.")] = "dev-user",
     lifetime: Annotated[int, typer.Option(min=60, help="Seconds until it expires.")] = 3600,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
-    """Print a development token (only with an HS256 development secret)."""
-    from ingress.auth import issue_dev_token
+    """Print a development token for a running deployment (HS256 development secret only).
 
-    settings = embedded_settings(data_dir)
+    The secret is the deployment's: JWT_SECRET_KEY, else the `dev-secret` of its data directory,
+    which this command finds but never creates.
+    """
+    from cli.operations import deployment_settings
+    from shared.tokens import issue_dev_token
+
+    settings = deployment_settings(data_dir, tokens=True)
     try:
         print(
             issue_dev_token(
@@ -101,6 +104,25 @@ def token(
     except RuntimeError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
+
+
+@app.command("console")
+def operator_console(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the operator console of a deployment (sign in with a `tenantry.admin` token)."""
+    from cli.operations import deployment_settings
+    from console.serve import serve_console
+
+    settings = deployment_settings(data_dir, tokens=True)
+    console.print(
+        f"[bold]tenantry console[/] on http://{host}:{port}; data in {settings.data_dir}.\n"
+        f"An operator token: [cyan]tenantry token --tenant contoso --role tenantry.admin "
+        f"--data-dir {settings.data_dir}[/]"
+    )
+    serve_console(settings, host=host, port=port)
 
 
 @app.command()
@@ -117,6 +139,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(tenants.app, name="tenants")
 app.command("replay")(replay.replay)
 app.command("audit")(audit.audit)
+app.command("capacity")(capacity)
 
 
 if __name__ == "__main__":

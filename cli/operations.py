@@ -15,14 +15,21 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from cli.dev import embedded_settings
+from cli.data_dir import DataDirNotFound, existing, for_serving
+from cli.dev import SECRET_FILE, embedded_settings, has_dev_secret
 from shared.bootstrap import Services, bootstrap
+from shared.settings import Settings, load_settings
 
 out = Console()
 err = Console(stderr=True)
 
 DataDir = Annotated[
-    Path, typer.Option("--data-dir", help="The deployment's data directory (embedded adapters).")
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="The deployment's data directory (default: $TENANTRY_DATA_DIR, else the nearest "
+        ".tenantry here or above); never created by this command.",
+    ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Actor = Annotated[
@@ -58,10 +65,46 @@ def actor_name(given: str | None) -> str:
     return given or os.environ.get("TENANTRY_ACTOR") or f"cli:{getpass.getuser()}"
 
 
+def deployment_settings(data_dir: Path | None, *, tokens: bool = False) -> Settings:
+    """The settings of an existing deployment; exit 2 saying where we looked if there is none.
+
+    Reading a deployment with any embedded adapter, or issuing `tokens` with its development
+    secret, needs its existing data directory; nothing is created here, not even a secret.
+    """
+    configured = load_settings()
+    adapters = (
+        configured.bus_adapter,
+        configured.store_adapter,
+        configured.engine_adapter,
+        configured.blob_adapter,
+        configured.search_adapter,
+        configured.secrets_adapter,
+    )
+    dev_tokens = not (
+        configured.jwt_secret_key or configured.jwt_jwks_url or configured.jwt_openid_config_url
+    )
+    needs_directory = dev_tokens if tokens else "local" in adapters
+    if not needs_directory:
+        return embedded_settings(for_serving(data_dir), make_secret=False)
+    try:
+        directory = existing(data_dir)
+    except DataDirNotFound as missing:
+        err.print(f"[red]{missing}[/]", highlight=False)
+        raise typer.Exit(2) from None
+    if tokens and dev_tokens and not has_dev_secret(directory):
+        err.print(
+            f"[red]{directory} has no development secret ({SECRET_FILE}); it was not made by "
+            "`tenantry up`. Pass the data directory `tenantry up` uses.[/]",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return embedded_settings(directory, make_secret=False)
+
+
 @contextlib.asynccontextmanager
-async def services_of(data_dir: Path) -> AsyncIterator[Services]:
-    """The services of the deployment whose data is in `data_dir` (or the environment's)."""
-    services = bootstrap(embedded_settings(data_dir))
+async def services_of(data_dir: Path | None) -> AsyncIterator[Services]:
+    """The services of the existing deployment whose data is in `data_dir` (see `cli.data_dir`)."""
+    services = bootstrap(deployment_settings(data_dir))
     try:
         yield services
     finally:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress
+from rich.table import Table
 
 from cli.operations import (
     Actor,
@@ -23,6 +23,7 @@ from cli.operations import (
     When,
     actor_name,
     err,
+    out,
     parse_when,
     print_json,
     services_of,
@@ -32,6 +33,18 @@ from shared.contracts.envelope import Envelope
 from shared.ids import new_id
 from shared.recovery import journal
 from shared.recovery.journal import JournalFilter
+
+
+def commands_table(chosen: list[Envelope]) -> Table:
+    """The commands a replay sends (or, dry, would send), oldest first; ids never cut."""
+    table = Table("command id", "type", "accepted (UTC)")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max(len(e.command_id) for e in chosen)
+    for envelope in chosen:
+        table.add_row(
+            envelope.command_id, envelope.type, envelope.time.strftime("%Y-%m-%d %H:%M:%S")
+        )
+    return table
 
 
 def replay(
@@ -44,7 +57,7 @@ def replay(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List them; send nothing.")] = False,
     json_output: Json = False,
     actor: Actor = None,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
     """Re-enqueue a tenant's accepted commands, oldest first, to rebuild a read model or index."""
     where = JournalFilter(
@@ -102,6 +115,8 @@ def replay(
             }
         )
         return
+    if dry_run and chosen:
+        out.print(commands_table(chosen))
     err.print(
         f"{len(chosen)} command(s) of {tenant} {'would be ' if dry_run else ''}re-enqueued"
         + ("" if dry_run else f" (replay {replay_id})")

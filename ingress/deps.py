@@ -9,23 +9,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from ingress.auth import AuthError, Principal, TokenVerifier
+from ingress.limits import admit_request
 from ingress.problems import Problem
 from shared import boundary, logs
 from shared.bootstrap import Services
 from shared.boundary import Violation
 from shared.contracts.commands import Command
 from shared.contracts.errors import ErrorCode
-from shared.ordering import order_key
 from shared.ports.store import TenantStore
 from shared.tenancy import Tenant
+from shared.tokens import OPERATOR_ROLE, AuthError, Principal, TokenVerifier
 
 if TYPE_CHECKING:
     from ingress.submit import Submitter
 
 log = logging.getLogger("tenantry.ingress")
 
-ADMIN_ROLE = "tenantry.admin"
+ADMIN_ROLE = OPERATOR_ROLE
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tenantry"'}
 
 
@@ -74,25 +74,17 @@ class Caller:
     async def submit(
         self,
         request: Request,
-        command_type: str,
         command: Command,
         *,
         fingerprint: dict[str, Any] | None = None,
     ) -> Response:
         """Accept `command` for this caller's tenant (see `ingress.submit.Submitter.submit`).
 
-        Its lane follows from the resource it changes (`shared.ordering.order_key`), so no route
-        can forget it and a resource's commands stay in order.
+        Its type and its lane come from the command's model (`TYPE`, `order_key()`), so no
+        route can name them wrongly and a resource's commands stay in order.
         """
         submitter: Submitter = request.app.state.submitter
-        return await submitter.submit(
-            request,
-            self,
-            command_type,
-            command,
-            order_key=order_key(command),
-            fingerprint=fingerprint,
-        )
+        return await submitter.submit(request, self, command, fingerprint=fingerprint)
 
 
 async def get_caller(request: Request) -> Caller:
@@ -125,6 +117,7 @@ async def get_caller(request: Request) -> Caller:
             "The tenant comes from your token; a request cannot name one.",
         )
     request.state.tenant_id = tenant.id
+    admit_request(request, services, tenant)
     logs.bind(tenant_id=tenant.id)  # the request's log context; TraceRequests restores it
     return Caller(
         principal=principal,

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from ingress.links import absolute
 from ingress.problems import Problem
 
 T = TypeVar("T")
@@ -40,9 +41,9 @@ async def fetch(load: Callable[[], Awaitable[T]]) -> T:
 
 
 def paged(request: Request, items: list[dict[str, Any]], next_cursor: str | None) -> JSONResponse:
-    """The items as a JSON array, with a link to the next page when there is one."""
+    """The items as a JSON array, with an absolute link to the next page when there is one."""
     headers = {}
     if next_cursor is not None:
         url = request.url.include_query_params(after=next_cursor)
-        headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+        headers["Link"] = f'<{absolute(request, f"{url.path}?{url.query}")}>; rel="next"'
     return JSONResponse(items, headers=headers)

@@ -77,7 +77,7 @@ def accepted() -> ResponsesDoc:
             "description": "Accepted: the job to poll at `Operation-Location`.",
             "headers": {
                 "Operation-Location": {
-                    "description": "/jobs/{jobId}",
+                    "description": "The job to poll, an absolute URL (`https://host/jobs/{jobId}`).",
                     "required": True,
                     "schema": {"type": "string"},
                 },
@@ -101,7 +101,7 @@ def ok_list(model: type[BaseModel]) -> ResponsesDoc:
             "model": list[model],  # type: ignore[valid-type]
             "headers": {
                 "Link": {
-                    "description": 'The next page: `<...>; rel="next"`.',
+                    "description": 'The next page, an absolute URL: `<https://...>; rel="next"`.',
                     "schema": {"type": "string"},
                 }
             },

@@ -14,8 +14,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from ingress import idempotency
+from ingress import idempotency, links
 from ingress.deps import Caller
+from ingress.limits import admit_command
 from ingress.prefer import requested_wait, wait_for_end
 from ingress.problems import Problem
 from shared.bootstrap import Services
@@ -34,23 +35,26 @@ TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 RETRY_AFTER_SECONDS = "1"
 
 
-def job_response(job: Job, status: int = 202) -> JSONResponse:
-    """The job as the body, with where to poll it and when."""
+def job_response(request: Request, job: Job, status: int = 202) -> JSONResponse:
+    """The job as the body, with where to poll it (an absolute URL) and when."""
     return JSONResponse(
-        job.model_dump(mode="json", by_alias=True, exclude_none=True),
+        links.job_body(request, job),
         status_code=status,
-        headers={"Operation-Location": f"/jobs/{job.id}", "Retry-After": RETRY_AFTER_SECONDS},
+        headers={
+            "Operation-Location": links.absolute(request, f"/jobs/{job.id}"),
+            "Retry-After": RETRY_AFTER_SECONDS,
+        },
     )
 
 
-def finished_response(job: Job, waited: int) -> Response:
+def finished_response(request: Request, job: Job, waited: int) -> Response:
     """A job that ended within `Prefer: wait`, answered as a synchronous API would."""
     applied = {"Preference-Applied": f"wait={waited}"}
     if job.status is JobStatus.SUCCEEDED:
         created = job.type.endswith(".create")
         headers = dict(applied)
         if created and job.resource_location:
-            headers["Location"] = job.resource_location
+            headers["Location"] = links.absolute(request, job.resource_location)
         return JSONResponse(job.result or {}, status_code=201 if created else 200, headers=headers)
     error = job.error
     code = error.code if error else ErrorCode.INTERNAL.value
@@ -80,21 +84,20 @@ class Submitter:
         self,
         request: Request,
         caller: Caller,
-        command_type: str,
         command: Command,
         *,
-        order_key: str | None = None,
         fingerprint: dict[str, Any] | None = None,
     ) -> Response:
         """Enqueue `command` for the caller's tenant; 202 with the job, or the result if waited.
 
-        `order_key` (the resource the command changes) picks its lane, so a resource's commands
-        stay in order (`shared.ordering`).
+        The command's order key (the resource it changes) picks its lane, so a resource's
+        commands stay in order (`shared.ordering`).
         `fingerprint` replaces the command as what an `Idempotency-Key` is compared on, for a
         command holding ids the ingress generated (an upload's file id): the same bytes and name
         sent again are the same request.
         """
         settings = self._services.settings
+        command_type = command.TYPE
         data: dict[str, Any] = command.model_dump(mode="json")
         now = self._now()
         key = request.headers.get("idempotency-key")
@@ -117,8 +120,14 @@ class Submitter:
             found = await load(caller.store, job_id)
             job = found[0] if found else None
         if job is None:
+            try:
+                await admit_command(request, self._services, caller.tenant)
+            except Problem:
+                if reservation is not None:
+                    await idempotency.release(caller.store, reservation)
+                raise
             job = await self._enqueue(
-                request, caller, command_type, data, job_id, key, order_key, reservation
+                request, caller, command_type, data, job_id, key, command.order_key(), reservation
             )
         if reservation is not None:
             await idempotency.confirm(caller.store, reservation, self._now())
@@ -126,8 +135,8 @@ class Submitter:
         if wait:
             job = await wait_for_end(caller.store, job, wait)
             if job.status.terminal:
-                return finished_response(job, wait)
-        return job_response(job)
+                return finished_response(request, job, wait)
+        return job_response(request, job)
 
     async def _enqueue(
         self,
@@ -137,46 +146,48 @@ class Submitter:
         data: dict[str, Any],
         job_id: str,
         key: str | None,
-        order_key: str | None,
+        order_key: str,
         reservation: idempotency.Reservation | None,
     ) -> Job:
         settings = self._services.settings
         given = request.headers.get("traceparent")
-        with producing(
-            self._services.telemetry,
-            COMMANDS,
-            tenant_id=caller.tenant_id,
-            job_id=job_id,
-            command_type=command_type,
-            traceparent=given if given and TRACEPARENT.match(given) else None,
-        ) as traceparent:
-            envelope = Envelope(
-                command_id=job_id,
-                type=command_type,
+        try:
+            with producing(
+                self._services.telemetry,
+                COMMANDS,
                 tenant_id=caller.tenant_id,
-                subject=caller.principal.subject,
-                data=data,
-                traceparent=traceparent,
-                idempotency_key=key,
-                session_id=session_for(caller.tenant_id, lanes=caller.tenant.lanes, key=order_key),
-            )
-            message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
-            try:
+                job_id=job_id,
+                command_type=command_type,
+                traceparent=given if given and TRACEPARENT.match(given) else None,
+            ) as traceparent:
+                envelope = Envelope(
+                    command_id=job_id,
+                    type=command_type,
+                    tenant_id=caller.tenant_id,
+                    subject=caller.principal.subject,
+                    data=data,
+                    traceparent=traceparent,
+                    idempotency_key=key,
+                    session_id=session_for(
+                        caller.tenant_id, lanes=caller.tenant.lanes, key=order_key
+                    ),
+                )
+                message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
                 await self._services.bus.send(COMMANDS, [message])
-            except MessageTooLarge as exc:
-                if reservation is not None:
-                    await idempotency.release(caller.store, reservation)
+        except BaseException as exc:  # nothing was enqueued: free the key for the retry
+            if reservation is not None:
+                await idempotency.release(caller.store, reservation)
+            if isinstance(exc, MessageTooLarge):
                 raise Problem.of(
                     ErrorCode.TOO_LARGE, "The command is over the bus's message size limit."
                 ) from exc
-            except BusError as exc:
-                if reservation is not None:
-                    await idempotency.release(caller.store, reservation)
+            if isinstance(exc, BusError):
                 raise Problem.of(
                     ErrorCode.UNAVAILABLE,
                     "The service cannot accept commands right now; try again shortly.",
                     headers={"Retry-After": "5"},
                 ) from exc
+            raise
         job = new_job(job_id, command_type, envelope.time)
         accepted = await record_accepted(caller.store, job, envelope)
         if self._services.telemetry.enabled:

@@ -6,7 +6,8 @@ A tenant given N lanes (`Tenant.lanes`) trades that total order for parallelism:
 spread over the sessions `tenant:0` ... `tenant:N-1` by their order key (`shared.queues.
 session_for`), and only commands with the same key keep their order.
 
-The key is the resource a command changes, so everything on one resource stays in order:
+The key is the resource a command changes (each command model declares its `order_key()`),
+so everything on one resource stays in order:
 
 - a thread: its messages, its runs (and their polls, which follow the run's session), its
   deletion;
@@ -25,24 +26,6 @@ from __future__ import annotations
 
 import secrets
 
-from shared.contracts.commands import (
-    AgentCreate,
-    AgentDelete,
-    Command,
-    DocumentDelete,
-    DocumentsIndex,
-    FileCreate,
-    FileDelete,
-    ItemCreate,
-    ItemDelete,
-    ItemUpdate,
-    MessageCreate,
-    RunCreate,
-    RunPoll,
-    ThreadCreate,
-    ThreadDelete,
-)
-
 SEARCH_DOCUMENTS = "documents"
 """The one key of every search-document command of a tenant."""
 
@@ -52,27 +35,11 @@ def thread_key(thread_id: str) -> str:
     return f"thread/{thread_id}"
 
 
+def item_key(container: str, item_id: str) -> str:
+    """The key of every command on one item."""
+    return f"item/{container}/{item_id}"
+
+
 def fresh_key() -> str:
     """A key no other command has: the command may run in any lane."""
     return f"new/{secrets.token_hex(8)}"
-
-
-def order_key(command: Command) -> str:
-    """The key that orders `command` against the tenant's other commands (see the module)."""
-    match command:
-        case MessageCreate() | RunCreate() | RunPoll() | ThreadDelete():
-            return thread_key(command.thread_id)
-        case ItemUpdate() | ItemDelete():
-            return f"item/{command.container}/{command.item_id}"
-        case ItemCreate():
-            item_id = command.item.get("id")
-            return f"item/{command.container}/{item_id}" if item_id else fresh_key()
-        case AgentDelete():
-            return f"agent/{command.agent_id}"
-        case FileCreate() | FileDelete():
-            return f"file/{command.file_id}"
-        case DocumentsIndex() | DocumentDelete():
-            return SEARCH_DOCUMENTS
-        case ThreadCreate() | AgentCreate():
-            return fresh_key()
-    raise TypeError(f"no order key for {type(command).__name__}")

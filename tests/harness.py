@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 
 from ingress.app import create_app
-from ingress.auth import issue_dev_token
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings
+from shared.tokens import issue_dev_token
 from workers.handlers import Handler
 from workers.pipeline import Pipeline
 from workers.session_worker import SessionWorker

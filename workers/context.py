@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.contracts.commands import Command
 from shared.contracts.envelope import Envelope
 from shared.contracts.resources import JobStatus
 from shared.settings import Settings
 from shared.tenancy import TenantScope
 
-FollowUp = Callable[[str, dict[str, Any], str, float], Awaitable[None]]
-"""Send a follow-up command on the same session: (type, data, command id, delay seconds)."""
+FollowUp = Callable[[Command, str, float], Awaitable[None]]
+"""Send a follow-up command on the same session: (command, command id, delay seconds)."""
 
 
 @dataclass(frozen=True)

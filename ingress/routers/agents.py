@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ingress.deps import CallerDep
+from ingress.json_body import JsonRoute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, accepted, ok, ok_list
@@ -14,12 +15,12 @@ from shared.contracts.commands import AgentCreate, AgentDelete
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import Agent, present
 
-router = APIRouter(prefix="/agents", tags=["agents"], responses=PROBLEMS)
+router = APIRouter(prefix="/agents", tags=["agents"], responses=PROBLEMS, route_class=JsonRoute)
 
 
 @router.post("/", status_code=202, summary="Create an agent (async job)", responses=accepted())
 async def create_agent(body: AgentCreate, request: Request, caller: CallerDep) -> Response:
-    return await caller.submit(request, "agent.create", body)
+    return await caller.submit(request, body)
 
 
 @router.get("/", summary="List the caller's agents, newest first", responses=ok_list(Agent))
@@ -41,4 +42,4 @@ async def get_agent(agent_id: ResourceId, caller: CallerDep) -> JSONResponse:
 )
 async def delete_agent(agent_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = AgentDelete(agent_id=agent_id)
-    return await caller.submit(request, "agent.delete", command)
+    return await caller.submit(request, command)

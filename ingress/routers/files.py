@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ingress.deps import Caller, CallerDep, ServicesDep
+from ingress.json_body import JsonRoute
 from ingress.multipart import MalformedMultipart, MultipartReader
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
@@ -28,7 +29,7 @@ from shared.filenames import ascii_filename, safe_filename
 from shared.ids import new_id
 from shared.ports.blobs import BlobInfo, BlobTooLarge, TenantBlobs
 
-router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS)
+router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS, route_class=JsonRoute)
 
 FILES = "files"
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -127,12 +128,7 @@ async def upload_file(
     )
     fingerprint = command.model_dump(mode="json", exclude={"file_id"})
     try:
-        return await caller.submit(
-            request,
-            "file.create",
-            command,
-            fingerprint=fingerprint,
-        )
+        return await caller.submit(request, command, fingerprint=fingerprint)
     except Problem as problem:
         if "jobId" not in problem.extra:  # refused before it was enqueued: nothing will claim it
             await blobs.delete(file_id)
@@ -191,4 +187,4 @@ async def get_file_content(file_id: ResourceId, caller: CallerDep, blobs: BlobsD
 )
 async def delete_file(file_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = FileDelete(file_id=file_id)
-    return await caller.submit(request, "file.delete", command)
+    return await caller.submit(request, command)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from ingress.deps import CallerDep
+from ingress.json_body import JsonRoute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, accepted
@@ -16,7 +17,7 @@ from shared.contracts.commands import ItemBody, ItemCreate, ItemDelete, ItemUpda
 from shared.contracts.errors import ErrorCode
 from shared.contracts.items import collection_of, present_item
 
-router = APIRouter(prefix="/cosmos", tags=["items"], responses=PROBLEMS)
+router = APIRouter(prefix="/cosmos", tags=["items"], responses=PROBLEMS, route_class=JsonRoute)
 
 Container = Annotated[
     str, Path(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
@@ -34,7 +35,7 @@ async def create_item(
     caller: CallerDep,
 ) -> Response:
     command = ItemCreate(container=container, item=item)
-    return await caller.submit(request, "item.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get("/{container}", summary="List items, newest first")
@@ -70,7 +71,7 @@ async def update_item(
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemUpdate(container=container, item_id=item_id, patch=patch, if_match=if_match)
-    return await caller.submit(request, "item.update", command)
+    return await caller.submit(request, command)
 
 
 @router.delete(
@@ -87,4 +88,4 @@ async def delete_item(
     if_match: IfMatch = None,
 ) -> Response:
     command = ItemDelete(container=container, item_id=item_id, if_match=if_match)
-    return await caller.submit(request, "item.delete", command)
+    return await caller.submit(request, command)

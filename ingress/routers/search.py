@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator
 
 from ingress.deps import CallerDep
+from ingress.json_body import JsonRoute
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, accepted
 from shared.contracts.commands import (
@@ -24,7 +25,7 @@ from shared.contracts.commands import (
 )
 from shared.ports.search import EmbedderMissing, FieldFilter, InvalidFilter, SearchHit, TenantIndex
 
-router = APIRouter(prefix="/search", tags=["search"], responses=PROBLEMS)
+router = APIRouter(prefix="/search", tags=["search"], responses=PROBLEMS, route_class=JsonRoute)
 
 SEARCH_PARAMETERS = frozenset({"query", "top", "mode"})
 MAX_FILTERS = 8
@@ -81,7 +82,7 @@ async def index_documents(
     caller: CallerDep,
 ) -> Response:
     command = DocumentsIndex(documents=documents)
-    return await caller.submit(request, "document.index", command)
+    return await caller.submit(request, command)
 
 
 @router.get("/documents", summary="Search the caller's documents")
@@ -115,4 +116,4 @@ async def search_documents(
 )
 async def delete_document(doc_id: DocId, request: Request, caller: CallerDep) -> Response:
     command = DocumentDelete(doc_id=doc_id)
-    return await caller.submit(request, "document.delete", command)
+    return await caller.submit(request, command)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingress.deps import Caller, CallerDep
+from ingress.json_body import JsonRoute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, accepted, ok, ok_list
@@ -23,7 +24,9 @@ from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import Metadata
 from shared.contracts.resources import Message, Run, Thread, present
 
-router = APIRouter(prefix="/agents/threads", tags=["threads"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/agents/threads", tags=["threads"], responses=PROBLEMS, route_class=JsonRoute
+)
 
 
 class NewThread(BaseModel):
@@ -46,7 +49,7 @@ async def create_thread(
     request: Request, caller: CallerDep, body: NewThread | None = None
 ) -> Response:
     command = ThreadCreate(metadata=(body or NewThread()).metadata)
-    return await caller.submit(request, "thread.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get("/{thread_id}", summary="Read a thread", responses=ok(Thread))
@@ -59,7 +62,7 @@ async def get_thread(thread_id: ResourceId, caller: CallerDep) -> JSONResponse:
 )
 async def delete_thread(thread_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = ThreadDelete(thread_id=thread_id)
-    return await caller.submit(request, "thread.delete", command)
+    return await caller.submit(request, command)
 
 
 @router.post(
@@ -75,7 +78,7 @@ async def create_message(
     caller: CallerDep,
 ) -> Response:
     command = MessageCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "message.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get(
@@ -99,6 +102,16 @@ async def list_messages(
     return paged(request, [present(Message, doc) for doc in found.items], found.next_cursor)
 
 
+@router.get("/{thread_id}/messages/{message_id}", summary="Read a message", responses=ok(Message))
+async def get_message(
+    thread_id: ResourceId, message_id: ResourceId, caller: CallerDep
+) -> JSONResponse:
+    doc = await caller.store.get("messages", message_id)
+    if doc is None or doc.get("thread_id") != thread_id:
+        raise Problem.of(ErrorCode.NOT_FOUND, f"Message '{message_id}' was not found.")
+    return JSONResponse(present(Message, doc))
+
+
 @router.post(
     "/{thread_id}/runs", status_code=202, summary="Start a run (async job)", responses=accepted()
 )
@@ -109,7 +122,7 @@ async def create_run(
     caller: CallerDep,
 ) -> Response:
     command = RunCreate(thread_id=thread_id, **body.model_dump())
-    return await caller.submit(request, "run.create", command)
+    return await caller.submit(request, command)
 
 
 @router.get(

@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingress.deps import Caller, CallerDep, ServicesDep
+from ingress.json_body import JsonRoute
+from ingress.links import absolute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS
@@ -26,9 +28,9 @@ from shared.ssrf import TargetPolicy, TargetRefused, check_target
 from shared.webhooks import deliveries, endpoints
 from shared.webhooks.deliveries import DeliveryMessage
 from shared.webhooks.endpoints import Endpoint
-from shared.webhooks.events import EventType
+from shared.webhooks.events import EVENT_TYPES, EventType
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEMS)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEMS, route_class=JsonRoute)
 
 EndpointId = Annotated[str, Path(pattern=r"^wh_[0-9a-f]{24}$")]
 DeliveryId = Annotated[str, Path(pattern=r"^msg_[0-9a-f]{24}$")]
@@ -42,7 +44,7 @@ class NewEndpoint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=1, max_length=2048)
-    events: list[EventType] = Field(min_length=1, max_length=4)
+    events: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES))
     description: str = Field("", max_length=512)
 
 
@@ -58,7 +60,9 @@ async def _endpoint(caller: Caller, endpoint_id: str) -> Endpoint:
 
 
 @router.post("", status_code=201, summary="Register an endpoint; its secret is shown once")
-async def register(body: NewEndpoint, caller: CallerDep, services: ServicesDep) -> JSONResponse:
+async def register(
+    request: Request, body: NewEndpoint, caller: CallerDep, services: ServicesDep
+) -> JSONResponse:
     policy = TargetPolicy.from_settings(services.settings)
     try:
         await check_target(body.url, policy, services.resolver)
@@ -79,7 +83,7 @@ async def register(body: NewEndpoint, caller: CallerDep, services: ServicesDep) 
     return JSONResponse(
         endpoint.present(caller.tenant_id) | {"secret": secret},
         status_code=201,
-        headers={"Location": f"/webhooks/{endpoint.id}"},
+        headers={"Location": absolute(request, f"/webhooks/{endpoint.id}")},
     )
 
 

@@ -1,13 +1,22 @@
-"""Command payloads: the `data` of an envelope, one frozen model per command type."""
+"""Commands: the `data` of an envelope, one frozen model per command type.
+
+A command is declared here once: its model carries its type (`TYPE`) and its order key
+(`order_key()`, which resource it changes: `shared.ordering`). Defining a command without a
+type, with a type another one has, or without an order key fails at import; the workers'
+handler table (`workers.handlers`) refuses to import unless it has a handler for each.
+"""
 
 from __future__ import annotations
 
+import inspect
 import re
-from typing import Annotated, Any, Literal
+from abc import abstractmethod
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.metadata import Metadata, reject_tenant_fields
+from shared.ordering import SEARCH_DOCUMENTS, fresh_key, item_key, thread_key
 from shared.search_filters import check_field_name
 
 ResourceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.]+$")]
@@ -16,13 +25,50 @@ ContainerName = Annotated[
 ]
 
 
-class Command(BaseModel):
-    """Base of every payload: frozen, unknown fields refused."""
+class Payload(BaseModel):
+    """Base of every command model and of the parts and bodies they are made of: frozen,
+    unknown fields refused."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Tool(Command):
+COMMANDS: dict[str, type[Command]] = {}
+"""Every command type the workers accept, with its model (filled as the models are defined)."""
+
+
+class Command(Payload):
+    """A command the workers run: a subclass declares its `TYPE` and its `order_key()`."""
+
+    TYPE: ClassVar[str]
+    """The envelope's `type`, e.g. `item.create`."""
+    INTERNAL: ClassVar[bool] = False
+    """Only the workers send it; the ingress never accepts it from a client."""
+
+    @abstractmethod
+    def order_key(self) -> str:
+        """The resource this command changes: commands with one key keep their order."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        _register(cls)
+
+
+def _register(model: type[Command]) -> None:
+    """Add `model` to `COMMANDS`, refusing an incomplete or duplicate declaration."""
+    name = f"{model.__module__}.{model.__qualname__}"
+    command_type = model.__dict__.get("TYPE")
+    if not isinstance(command_type, str) or not command_type:
+        raise TypeError(f"command {name} declares no TYPE of its own")
+    if inspect.isabstract(model):
+        raise TypeError(f"command {name} ({command_type}) declares no order_key()")
+    taken = COMMANDS.get(command_type)
+    if taken is not None:
+        raise TypeError(f"command {name} takes the type '{command_type}' of {taken.__name__}")
+    COMMANDS[command_type] = model
+
+
+class Tool(Payload):
     """An agent tool, as the Agents API names them."""
 
     type: Literal["code_interpreter", "file_search", "function"]
@@ -30,52 +76,118 @@ class Tool(Command):
 
 
 class AgentCreate(Command):
+    TYPE = "agent.create"
+
     name: str = Field(min_length=1, max_length=256)
     instructions: str = Field("", max_length=32_768)
     model: str = Field("gpt-4o", min_length=1, max_length=128)
     tools: list[Tool] = Field(default_factory=list, max_length=128)
     metadata: Metadata = Field(default_factory=dict)
 
+    def order_key(self) -> str:
+        return fresh_key()  # the service makes the id
+
 
 class AgentDelete(Command):
+    TYPE = "agent.delete"
+
     agent_id: ResourceId
+
+    def order_key(self) -> str:
+        return f"agent/{self.agent_id}"
 
 
 class ThreadCreate(Command):
+    TYPE = "thread.create"
+
     metadata: Metadata = Field(default_factory=dict)
+
+    def order_key(self) -> str:
+        return fresh_key()  # the service makes the id
 
 
 class ThreadDelete(Command):
+    TYPE = "thread.delete"
+
     thread_id: ResourceId
 
+    def order_key(self) -> str:
+        return thread_key(self.thread_id)
 
-class NewMessage(Command):
+
+class NewMessage(Payload):
+    """The body of `POST /agents/threads/{id}/messages`."""
+
     content: str = Field(min_length=1, max_length=32_768)
     role: Literal["user"] = "user"
     metadata: Metadata = Field(default_factory=dict)
 
 
-class MessageCreate(NewMessage):
+class MessageCreate(NewMessage, Command):
+    TYPE = "message.create"
+
     thread_id: ResourceId
 
+    def order_key(self) -> str:
+        return thread_key(self.thread_id)
 
-class NewRun(Command):
+
+class NewRun(Payload):
+    """The body of `POST /agents/threads/{id}/runs`."""
+
     agent_id: ResourceId
     instructions: str | None = Field(None, max_length=32_768)
     metadata: Metadata = Field(default_factory=dict)
 
 
-class RunCreate(NewRun):
+class RunCreate(NewRun, Command):
+    TYPE = "run.create"
+
     thread_id: ResourceId
+
+    def order_key(self) -> str:
+        return thread_key(self.thread_id)
 
 
 class RunPoll(Command):
     """Internal: scheduled by the run handler on the tenant's session until the run ends."""
 
+    TYPE = "run.poll"
+    INTERNAL = True
+
     thread_id: ResourceId
     run_id: ResourceId
     job_id: str
     attempt: int = Field(0, ge=0)
+
+    def order_key(self) -> str:
+        return thread_key(self.thread_id)
+
+
+class RunCancel(Command):
+    """Stop a run: `cancelling`, then `cancelled` once the engine has stopped it."""
+
+    TYPE = "run.cancel"
+
+    thread_id: ResourceId
+    run_id: ResourceId
+
+    def order_key(self) -> str:
+        return thread_key(self.thread_id)
+
+
+class RunStart(Command):
+    """Internal: start a run that waited for one of its tenant's run slots (`concurrent_runs`)."""
+
+    TYPE = "run.start"
+    INTERNAL = True
+
+    thread_id: ResourceId
+    run_id: ResourceId
+    job_id: str
+
+    def order_key(self) -> str:
+        return thread_key(self.thread_id)
 
 
 def _check_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -100,21 +212,37 @@ ItemBody = Annotated[dict[str, Any], AfterValidator(_check_item)]
 
 
 class ItemCreate(Command):
+    TYPE = "item.create"
+
     container: ContainerName
     item: ItemBody
 
+    def order_key(self) -> str:
+        item_id = self.item.get("id")
+        return item_key(self.container, item_id) if item_id else fresh_key()
+
 
 class ItemUpdate(Command):
+    TYPE = "item.update"
+
     container: ContainerName
     item_id: ResourceId
     patch: ItemBody
     if_match: str | None = None
 
+    def order_key(self) -> str:
+        return item_key(self.container, self.item_id)
+
 
 class ItemDelete(Command):
+    TYPE = "item.delete"
+
     container: ContainerName
     item_id: ResourceId
     if_match: str | None = None
+
+    def order_key(self) -> str:
+        return item_key(self.container, self.item_id)
 
 
 FilePurpose = Literal["assistants", "user_data", "vision", "batch", "fine-tune", "evals"]
@@ -127,6 +255,8 @@ FileId = Annotated[str, Field(pattern=r"^file_[0-9a-f]{24}$")]
 class FileCreate(Command):
     """The claim check of an upload the ingress staged in the tenant's blob area (no bytes)."""
 
+    TYPE = "file.create"
+
     file_id: FileId
     filename: str = Field(min_length=1, max_length=255)
     purpose: FilePurpose
@@ -134,9 +264,17 @@ class FileCreate(Command):
     bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
+    def order_key(self) -> str:
+        return f"file/{self.file_id}"
+
 
 class FileDelete(Command):
+    TYPE = "file.delete"
+
     file_id: ResourceId
+
+    def order_key(self) -> str:
+        return f"file/{self.file_id}"
 
 
 FILE_CHUNK_PREFIX = "file_"
@@ -199,30 +337,22 @@ DocumentBatch = Annotated[
 
 
 class DocumentsIndex(Command):
+    TYPE = "document.index"
+
     documents: DocumentBatch
+
+    def order_key(self) -> str:
+        return SEARCH_DOCUMENTS
 
 
 class DocumentDelete(Command):
+    TYPE = "document.delete"
+
     doc_id: DocumentId
 
+    def order_key(self) -> str:
+        return SEARCH_DOCUMENTS
 
-COMMANDS: dict[str, type[Command]] = {
-    "agent.create": AgentCreate,
-    "agent.delete": AgentDelete,
-    "thread.create": ThreadCreate,
-    "thread.delete": ThreadDelete,
-    "message.create": MessageCreate,
-    "run.create": RunCreate,
-    "run.poll": RunPoll,
-    "item.create": ItemCreate,
-    "item.update": ItemUpdate,
-    "item.delete": ItemDelete,
-    "file.create": FileCreate,
-    "file.delete": FileDelete,
-    "document.index": DocumentsIndex,
-    "document.delete": DocumentDelete,
-}
-"""Every command type the workers accept, with its payload model."""
 
-INTERNAL_COMMANDS = frozenset({"run.poll"})
+INTERNAL_COMMANDS = frozenset(t for t, model in COMMANDS.items() if model.INTERNAL)
 """Types only the workers send; the ingress never accepts them from a client."""

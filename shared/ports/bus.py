@@ -91,6 +91,18 @@ class ReceivedDeadLetter(DeadLetter):
     lock_token: str
 
 
+@dataclass(frozen=True)
+class SessionCounts:
+    """How many messages one session of a queue holds, for operators' dashboards."""
+
+    session_id: str
+    active: int | None
+    """Deliverable now, in delivery, or deferred; None where the bus cannot count them."""
+    scheduled: int | None
+    """Sent with a scheduled time still to come; None where the bus cannot count them."""
+    dead_lettered: int
+
+
 class DeadLetterReceiver(Protocol):
     """Peek-lock access to one queue's dead-letter sub-queue, for replaying and purging.
 
@@ -194,6 +206,14 @@ class Bus(Protocol):
 
     async def open_dead_letter_receiver(self, queue: str) -> DeadLetterReceiver:
         """A peek-lock receiver of the queue's dead letters."""
+        ...
+
+    async def session_counts(self, queue: str) -> list[SessionCounts]:
+        """What each session holding any message of the queue holds, by session id.
+
+        Expired messages count as dead-lettered. Service Bus cannot count a session's active
+        and scheduled messages without taking its lock, so its adapter leaves those None.
+        """
         ...
 
     async def ping(self) -> None:

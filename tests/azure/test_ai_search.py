@@ -32,9 +32,13 @@ class Service:
 
     def __init__(self) -> None:
         self.results: list[dict[str, Any]] = []
+        self.missing_index = False
 
     def __call__(self, sent: Sent) -> Answer:
+        if self.missing_index and sent.method == "POST":
+            return Answer(404, {"error": {"code": "", "message": "The index was not found."}})
         if sent.method == "PUT":
+            self.missing_index = False
             return Answer(201, sent.json())
         if sent.path.endswith("search.index"):
             actions = sent.json()["value"]
@@ -88,17 +92,32 @@ def searches(transport: RecordingTransport) -> list[Sent]:
     return [s for s in transport.sent if s.path.endswith("search.post.search")]
 
 
-async def test_the_index_schema_is_created_or_updated_once_with_a_key_tenant_and_vector_field(
+async def test_searching_writes_no_index_definition_even_before_the_index_exists(
+    transport: RecordingTransport, service: Service
+) -> None:
+    service.missing_index = True
+    index = _index(transport, FixedEmbedder())
+    assert await index.for_tenant("contoso").search("hello") == []
+    assert await index.for_tenant("contoso").delete(["a"]) == 0
+    assert await index.for_tenant("contoso").delete_source("file_1") == 0
+    await index.close()
+    assert transport.sent, "the searches were sent"
+    assert all(s.method == "POST" and "/docs/" in s.path for s in transport.sent)
+
+
+async def test_the_first_write_creates_or_updates_the_schema_once_with_key_tenant_and_vector(
     index: AzureSearchIndex, transport: RecordingTransport
 ) -> None:
-    await index.for_tenant("contoso").search("hello")
-    await index.for_tenant("contoso").search("again")
+    await index.for_tenant("contoso").upsert([SearchDocument(id="a", content="x")])
+    await index.for_tenant("northwind").upsert([SearchDocument(id="b", content="y")])
     puts = [s for s in transport.sent if s.method == "PUT"]
     assert len(puts) == 1
     (put,) = puts
+    assert transport.sent[0] is put, "the schema is written before the first document"
     assert put.path == "/indexes('tenantry')" and put.query["api-version"] == [API_VERSION]
     fields = {f["name"]: f for f in put.json()["fields"]}
     assert fields["key"]["key"] is True
+    assert fields["key"]["sortable"] is True and fields["key"]["filterable"] is True
     assert fields["tenantId"]["filterable"] is True
     assert fields["vector"]["dimensions"] == 3
     assert fields["vector"]["vectorSearchProfile"] == "tenantry-vector"
@@ -208,3 +227,46 @@ async def test_vector_search_without_an_embedder_is_refused(transport: Recording
     with pytest.raises(EmbedderMissing):
         await index.for_tenant("contoso").search("q", mode="hybrid")
     await index.close()
+
+
+class KeyedService(Service):
+    """Holds many keys of one tenant and answers `key gt` / `orderby key` pages as the service
+    does; refuses `skip` past 100,000 as the service does."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__()
+        self.keys = sorted(keys)
+
+    def __call__(self, sent: Sent) -> Answer:
+        if not sent.path.endswith("search.post.search"):
+            return super().__call__(sent)
+        body = sent.json()
+        if body.get("skip", 0) > 100_000:
+            return Answer(400, {"error": {"code": "", "message": "skip over 100000"}})
+        assert body.get("orderby") == "key asc"
+        after = ""
+        if " and key gt '" in body["filter"]:
+            after = body["filter"].rsplit(" and key gt '", 1)[1].rstrip("'")
+        skip = body.get("skip", 0)
+        page = [k for k in self.keys if k > after][skip : skip + body["top"]]
+        return Answer(200, {"value": [{"key": k} for k in page]})
+
+
+async def test_listing_keys_pages_by_key_so_it_goes_past_the_services_skip_limit() -> None:
+    keys = sorted(document_key("contoso", f"doc{n:06d}") for n in range(2_500))
+    service = KeyedService(keys)
+    transport = RecordingTransport(service)
+    index = _index(transport)
+    assert await index.for_tenant("contoso").delete_source("file_1") == 2_500
+    await index.close()
+    lookups = searches(transport)
+    assert len(lookups) == 3
+    assert all("skip" not in s.json() for s in lookups)
+    assert lookups[1].json()["filter"].endswith(f"key gt '{keys[999]}'")
+    deleted = [
+        action["key"]
+        for s in transport.sent
+        if s.path.endswith("search.index")
+        for action in s.json()["value"]
+    ]
+    assert deleted == keys

@@ -184,3 +184,44 @@ async def test_production_sas_is_user_delegation_signed_with_one_cached_key() ->
         assert fields["skoid"] == "11111111-1111-1111-1111-111111111111"
         assert fields["sp"] == "racwdl"
     assert contoso != fabrikam
+
+
+def _open_http_sessions() -> int:
+    import gc
+
+    import aiohttp
+
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession) and not o.closed)
+
+
+async def test_a_hundred_sas_renewals_leave_a_bounded_number_of_clients_and_sessions(
+    azurite: Azurite,
+) -> None:
+    now = [datetime.now(UTC)]
+    service = BlobServiceClient(
+        azurite.account_url,
+        credential={"account_name": azurite.account_name, "account_key": azurite.account_key},
+    )
+    store = AzureBlobStore(
+        service,
+        REGISTRY,
+        AccountKeySas(azurite.account_name, azurite.account_key),
+        sas_minutes=15,
+        clock=lambda: now[0],
+    )
+    before = _open_http_sessions()
+    tenants = ("contoso", "fabrikam")
+    signatures = set()
+    for renewal in range(100):
+        for tenant in tenants:
+            blobs = store.for_tenant(tenant)
+            signatures.add((await store.tenant_client(blobs.container)).url)
+            await blobs.list_names()  # opens the client's connection pool
+        assert store.open_clients <= 2 * len(tenants)
+        if renewal % 10 == 9:
+            assert _open_http_sessions() - before <= 2 * len(tenants) + 1  # + the service
+        now[0] += timedelta(minutes=11)  # past two thirds of the SAS's life: renewed each time
+    assert len(signatures) == 100 * len(tenants), "every step renewed the SAS"
+    await store.close()
+    assert _open_http_sessions() == before

@@ -19,6 +19,7 @@ from azure.servicebus import (
 from azure.servicebus.exceptions import (
     OperationTimeoutError,
     ServiceBusConnectionError,
+    SessionCannotBeLockedError,
     SessionLockLostError,
 )
 
@@ -74,7 +75,8 @@ class FakeReceived:
     session_id: str
     message_id: str
     sequence_number: int
-    delivery_count: int = 1
+    delivery_count: int = 0
+    """As the SDK returns it: the AMQP header's count of previous attempts."""
     lock_token: str = "lock-1"
     content_type: str = "application/json"
     enqueued_time_utc: datetime = datetime(2026, 1, 1, tzinfo=UTC)
@@ -249,15 +251,15 @@ async def test_the_next_session_is_asked_of_the_service_and_its_messages_are_dec
         session_id="contoso",
         message_id="job_1",
         sequence_number=7,
-        delivery_count=2,
+        delivery_count=1,
         application_properties={b"type": b"agent.create", b"tenantId": b"contoso"},
     )
     client.next_receiver = RecordingReceiver({}, queued=[received])
-    session = await bus.accept_next_session("commands", wait_seconds=2, prefetch=16)
+    session = await bus.accept_next_session("commands", wait_seconds=20, prefetch=16)
     assert client.receivers[0].options == {
         "queue": "commands",
         "session_id": NEXT_AVAILABLE_SESSION,
-        "max_wait_time": 2,
+        "max_wait_time": 20,
         "prefetch_count": 16,
     }
     assert session.session_id == "contoso"
@@ -345,6 +347,27 @@ async def test_dead_letters_are_peeked_from_the_sub_queue_with_their_reasons(
     )
 
 
+async def test_session_counts_are_dead_letters_per_session_peeked_without_a_session_lock(
+    bus: ServiceBusBus, client: RecordingClient
+) -> None:
+    letters = [
+        FakeReceived(b"{}", session, f"m{n}", sequence_number=n, dead_letter_reason="Test")
+        for n, session in enumerate(["contoso", "fabrikam", "contoso"])
+    ]
+    client.next_receiver = RecordingReceiver({}, queued=letters)
+
+    counts = await bus.session_counts("commands")
+
+    assert [(c.session_id, c.active, c.scheduled, c.dead_lettered) for c in counts] == [
+        ("contoso", None, None, 2),
+        ("fabrikam", None, None, 1),
+    ]
+    assert client.receivers[0].options == {
+        "queue": "commands",
+        "sub_queue": ServiceBusSubQueue.DEAD_LETTER,
+    }
+
+
 async def test_dead_letters_are_received_locked_for_replay_then_completed(
     bus: ServiceBusBus, client: RecordingClient
 ) -> None:
@@ -376,3 +399,99 @@ async def test_closing_closes_the_senders_and_the_client(
     await bus.send("commands", [OutgoingMessage(b"{}", "contoso", "m")])
     await bus.close()
     assert client.senders["commands"].closed and client.closed
+
+
+class TimingOutReceiver(RecordingReceiver):
+    """A receiver whose every call after opening times out, as on a stalled connection."""
+
+    async def _time_out(self, *args: Any, **kwargs: Any) -> Any:
+        raise OperationTimeoutError(message="no answer")
+
+    complete_message = abandon_message = defer_message = _time_out  # type: ignore[assignment]
+    dead_letter_message = receive_messages = _time_out  # type: ignore[assignment]
+
+
+SETTLEMENTS = ["complete", "abandon", "dead_letter", "defer", "receive"]
+
+
+@pytest.mark.parametrize("operation", SETTLEMENTS)
+async def test_a_timeout_once_a_session_is_held_is_the_bus_unavailable_not_no_session(
+    bus: ServiceBusBus, client: RecordingClient, operation: str
+) -> None:
+    client.next_receiver = RecordingReceiver({}, queued=[FakeReceived(b"{}", "contoso", "m", 1)])
+    session = await bus.accept_session("commands", "contoso")
+    (message,) = await session.receive()
+    session._receiver = TimingOutReceiver({})  # type: ignore[assignment]
+    call = {
+        "complete": lambda: session.complete(message),
+        "abandon": lambda: session.abandon(message),
+        "dead_letter": lambda: session.dead_letter(message, reason="r"),
+        "defer": lambda: session.defer(message),
+        "receive": lambda: session.receive(),
+    }[operation]
+    with pytest.raises(BusUnavailable, match="did not answer in time"):
+        await call()
+
+
+async def test_a_send_that_times_out_is_the_bus_unavailable(
+    bus: ServiceBusBus, client: RecordingClient
+) -> None:
+    client.get_queue_sender("commands").fail_with = OperationTimeoutError(message="slow")
+    with pytest.raises(BusUnavailable):
+        await bus.send("commands", [OutgoingMessage(b"{}", "contoso", "m")])
+
+
+OPEN_FAILURES = [
+    OperationTimeoutError(message="no session"),
+    ServiceBusConnectionError(message="down"),
+    SessionCannotBeLockedError(message="held"),
+]
+
+
+class FailingToOpen(RecordingReceiver):
+    failure: Exception = OPEN_FAILURES[0]
+
+    async def __aenter__(self) -> RecordingReceiver:
+        raise self.failure
+
+
+@pytest.mark.parametrize("failure", OPEN_FAILURES, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("opening", ["next_session", "named_session", "dead_letters", "peek"])
+async def test_a_receiver_that_fails_to_open_is_closed(
+    bus: ServiceBusBus, client: RecordingClient, failure: Exception, opening: str
+) -> None:
+    receiver = FailingToOpen({})
+    receiver.failure = failure
+    client.next_receiver = receiver
+    call = {
+        "next_session": lambda: bus.accept_next_session("commands"),
+        "named_session": lambda: bus.accept_session("commands", "contoso"),
+        "dead_letters": lambda: bus.open_dead_letter_receiver("commands"),
+        "peek": lambda: bus.peek_dead_letters("commands"),
+    }[opening]
+    with pytest.raises((NoSessionAvailable, BusUnavailable)):
+        await call()
+    assert receiver.calls == [("close", None)]
+
+
+async def test_the_next_session_gets_time_for_a_cold_connection_even_when_polled(
+    bus: ServiceBusBus, client: RecordingClient
+) -> None:
+    from shared.adapters.azure.servicebus import SESSION_CONNECT_SECONDS
+
+    await bus.accept_next_session("commands", wait_seconds=0.0)
+    assert client.receivers[0].options["max_wait_time"] == SESSION_CONNECT_SECONDS >= 5.0
+    await bus.accept_next_session("commands", wait_seconds=30.0)
+    assert client.receivers[1].options["max_wait_time"] == 30.0
+
+
+@pytest.mark.parametrize("delivery", [1, 2, 9, 10])
+def test_a_received_message_counts_its_deliveries_from_one_as_the_port_does(
+    delivery: int,
+) -> None:
+    from shared.adapters.azure.servicebus_messages import from_sdk
+    from tests.functions.received_messages import sdk_message
+
+    message = sdk_message(b"{}", message_id="m", session_id="contoso", delivery=delivery)
+    assert message.delivery_count == delivery - 1, "the SDK gives the AMQP header as it is"
+    assert from_sdk(message).delivery_count == delivery

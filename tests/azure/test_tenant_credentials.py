@@ -201,3 +201,30 @@ def test_identity_settings_are_checked_when_read() -> None:
         TenantIdentity(kind="confidential_client", client_id="a", directory="d")
     with pytest.raises(ValidationError, match="client_id"):
         TenantIdentity(kind="managed_identity")
+
+
+async def test_confidential_client_tenants_share_one_vault_client_closed_with_the_adapters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from azure.keyvault.secrets.aio import SecretClient
+
+    from shared.adapters.azure.wiring import AzureAdapters
+    from shared.settings import Settings
+
+    closed: list[SecretClient] = []
+    real_close = SecretClient.close
+
+    async def recording_close(self: SecretClient) -> None:
+        closed.append(self)
+        await real_close(self)
+
+    monkeypatch.setattr(SecretClient, "close", recording_close)
+    settings = Settings(keyvault_url="https://shared.vault.azure.net", credentials="default")
+    adapters = AzureAdapters(settings, REGISTRY)
+    for tenant in ("northwind", "woodgrove", "northwind"):
+        adapters.credentials.for_tenant(tenant)
+    vault = adapters.client_secret_vault
+    assert isinstance(vault, SecretClient)
+    await adapters.close()
+    assert closed == [vault]
+    assert adapters.client_secret_vault is None

@@ -478,6 +478,40 @@ async def test_a_scheduled_message_is_invisible_until_its_time(harness: BusHarne
     assert [m.message_id for m in await receiver.receive()] == ["later"]
 
 
+# --- counting ------------------------------------------------------------------------------
+
+
+async def test_session_counts_tell_each_sessions_active_scheduled_and_dead_letters(
+    harness: BusHarness,
+) -> None:
+    bus, queue = harness.bus, harness.queue
+    later = harness.now() + timedelta(seconds=600)
+    await bus.send(queue, [message("t1"), message("t1"), message("t1:3")])
+    await bus.send(queue, [message("t2", scheduled_enqueue_time=later), message("t3")])
+    await bus.send(queue, [message("t4", time_to_live_seconds=5)])
+    receiver = await bus.accept_session(queue, "t3")
+    [held] = await receiver.receive()
+    await receiver.dead_letter(held, reason="Test")
+    await receiver.close()
+    in_delivery = await bus.accept_session(queue, "t1")
+    await in_delivery.receive()
+    await harness.advance(6)
+
+    counts = {
+        c.session_id: (c.active, c.scheduled, c.dead_lettered)
+        for c in await bus.session_counts(queue)
+    }
+
+    assert counts == {
+        "t1": (2, 0, 0),
+        "t1:3": (1, 0, 0),
+        "t2": (0, 1, 0),
+        "t3": (0, 0, 1),
+        "t4": (0, 0, 1),
+    }
+    assert await bus.session_counts("webhooks") == []
+
+
 # --- sending -------------------------------------------------------------------------------
 
 

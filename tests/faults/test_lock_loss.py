@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.bootstrap import bootstrap
+from shared.contracts.commands import MessageCreate
 from shared.contracts.envelope import Envelope
 from shared.jobs import load
 from shared.messages import to_message
@@ -119,7 +120,7 @@ async def test_a_lost_lock_and_a_second_worker_still_apply_a_message_once(
             started.set()
             if wait_for is not None:
                 await wait_for.wait()  # far past the lock: the other worker is in by now
-            return await HANDLERS["message.create"](command, context)
+            return await HANDLERS[MessageCreate](command, context)
 
         return handler
 
@@ -132,8 +133,8 @@ async def test_a_lost_lock_and_a_second_worker_still_apply_a_message_once(
     await first.bus.send(COMMANDS, [to_message(message, ttl_seconds=60)])
     stuck = StuckRenewalsBus(first.bus)
     stop = asyncio.Event()
-    slow = {**HANDLERS, "message.create": slow_then_real(first_in_handler, second_in_handler)}
-    fast = {**HANDLERS, "message.create": slow_then_real(second_in_handler, None)}
+    slow = {**HANDLERS, MessageCreate: slow_then_real(first_in_handler, second_in_handler)}
+    fast = {**HANDLERS, MessageCreate: slow_then_real(second_in_handler, None)}
     tasks = [asyncio.create_task(_worker(stuck, Pipeline(first, slow)).run(stop, grace_seconds=5))]
     async with asyncio.timeout(10):
         await first_in_handler.wait()

@@ -22,12 +22,12 @@ def test_a_command_is_accepted_as_a_job_that_ends_with_its_result(api: Api) -> N
     accepted = api.as_("contoso", "POST", "/agents/", json={"name": "Async", "model": "gpt-4o"})
     assert accepted.status_code == 202
     job = accepted.json()
-    assert accepted.headers["Operation-Location"] == f"/jobs/{job['id']}"
+    assert accepted.headers["Operation-Location"] == f"{api.deployment.url}/jobs/{job['id']}"
     assert accepted.headers["Retry-After"].isdigit()
     assert job["status"] in ("NotStarted", "Running", "Succeeded")
     done = _wait_job(api, "contoso", job["id"])
     assert done["status"] == "Succeeded"
-    assert done["resourceLocation"] == f"/agents/{done['result']['id']}"  # type: ignore[index]
+    assert done["resourceLocation"] == f"{api.deployment.url}/agents/{done['result']['id']}"  # type: ignore[index]
     agent = api.as_("contoso", "GET", done["resourceLocation"]).json()  # type: ignore[arg-type]
     assert agent == done["result"]
 

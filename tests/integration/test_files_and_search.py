@@ -129,7 +129,7 @@ def test_an_upload_is_stored_downloaded_indexed_and_deleted(api: Api) -> None:
     assert created.status_code == 201, created.text
     record = created.json()
     file_id = record["id"]
-    assert created.headers["Location"] == f"/files/{file_id}"
+    assert created.headers["Location"] == f"{api.deployment.url}/files/{file_id}"
     assert record["bytes"] == len(data)
     assert record["sha256"] == hashlib.sha256(data).hexdigest()
     assert (record["filename"], record["purpose"], record["status"]) == (
@@ -166,7 +166,7 @@ def test_an_upload_is_a_job_whose_command_carries_no_bytes(api: Api) -> None:
     assert accepted.status_code == 202
     job = accepted.json()
     assert job["type"] == "file.create"
-    assert accepted.headers["Operation-Location"] == f"/jobs/{job['id']}"
+    assert accepted.headers["Operation-Location"] == f"{api.deployment.url}/jobs/{job['id']}"
 
 
 def test_a_file_that_is_not_for_search_is_kept_but_not_indexed(api: Api) -> None:

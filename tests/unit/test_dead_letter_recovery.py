@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from shared.audit import AuditLog
 from shared.bootstrap import Services
+from shared.contracts.commands import ItemCreate
 from shared.queues import COMMANDS
 from shared.recovery import deadletters
 from tests.harness import Harness, running, settings_for
@@ -36,7 +37,7 @@ class Flaky:
     async def __call__(self, command: Any, context: HandlerContext) -> Outcome:
         if self.broken and context.scope.tenant_id == self.tenant:
             raise ConnectionError("the downstream service is down")
-        outcome = await HANDLERS["item.create"](command, context)
+        outcome = await HANDLERS[ItemCreate](command, context)
         if context.scope.tenant_id == self.tenant:
             self.applied += 1
         return outcome
@@ -84,11 +85,13 @@ async def test_a_poison_command_is_dead_lettered_then_replayed_by_the_cli_to_suc
 ) -> None:
     flaky = Flaky("contoso")
     settings = settings_for(tmp_path, bus_max_delivery_count=3)
-    async with running(settings, handlers={**HANDLERS, "item.create": flaky}) as harness:
+    async with running(settings, handlers={**HANDLERS, ItemCreate: flaky}) as harness:
         poison_job, healthy = await poison(harness)
 
         failed = await job(harness, "contoso", poison_job)
-        assert failed["status"] == "Failed" and failed["error"]["code"] == "DeadLettered"
+        assert (
+            failed["status"] == "Failed" and failed["error"]["code"] == "MaxDeliveryCountExceeded"
+        )
         [dead] = await harness.services.bus.peek_dead_letters(COMMANDS)
         assert dead.reason == "MaxDeliveryCountExceeded" and dead.delivery_count == 3
         assert "the downstream service is down" in dead.description
@@ -134,7 +137,7 @@ async def test_a_replay_interrupted_after_its_send_and_replayed_again_applies_th
     flaky = Flaky("contoso")
     # no duplicate detection: the second copy reaches the worker, and the job ledger stops it
     settings = settings_for(tmp_path, bus_max_delivery_count=3, bus_duplicate_window_seconds=0)
-    async with running(settings, handlers={**HANDLERS, "item.create": flaky}) as harness:
+    async with running(settings, handlers={**HANDLERS, ItemCreate: flaky}) as harness:
         poison_job, _ = await poison(harness)
         flaky.broken = False
         bus = harness.services.bus

@@ -39,4 +39,4 @@ async def test_prefer_wait_answers_the_resource_with_201_and_its_location(tmp_pa
         response = await harness.client.post("/agents/", headers=headers, json={"name": "a"})
         assert response.status_code == 201
         assert response.headers["Preference-Applied"] == "wait=10"
-        assert response.headers["Location"] == f"/agents/{response.json()['id']}"
+        assert response.headers["Location"] == f"http://tenantry/agents/{response.json()['id']}"

@@ -26,7 +26,7 @@ from shared.contracts.commands import (
     ThreadCreate,
     ThreadDelete,
 )
-from shared.ordering import order_key, thread_key
+from shared.ordering import thread_key
 from shared.queues import MAX_LANES, is_command_session, session_for, tenant_of_session
 from shared.tenancy import Tenant, TenantRegistry
 
@@ -54,6 +54,11 @@ EXAMPLES: dict[str, Command] = {
     "document.index": DocumentsIndex.model_validate({"documents": [{"id": "d1", "content": "x"}]}),
     "document.delete": DocumentDelete(doc_id="d1"),
 }
+
+
+def order_key(command: Command) -> str:
+    return command.order_key()
+
 
 TENANT_IDS = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.bootstrap import Services, bootstrap
+from shared.contracts.commands import ItemCreate
 from shared.contracts.envelope import Envelope
 from shared.jobs import load
 from tests.harness import settings_for
@@ -83,7 +84,7 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_and_its_job_says_
     async def broken(command: Any, context: HandlerContext) -> Outcome:
         raise ConnectionError("downstream is down")
 
-    pipeline = Pipeline(services, handlers={**HANDLERS, "item.create": broken})
+    pipeline = Pipeline(services, handlers={**HANDLERS, ItemCreate: broken})
     body = _envelope().to_bytes()
     for attempt in (1, 2):
         settlement = await pipeline.process(Delivery(body, "contoso", delivery_count=attempt))
@@ -94,7 +95,7 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_and_its_job_says_
     job = await load(services.store.for_tenant("contoso"), Envelope.from_bytes(body).command_id)
     assert job is not None
     assert job[0].status == "Failed" and job[0].error is not None
-    assert job[0].error.code == "DeadLettered"
+    assert job[0].error.code == "MaxDeliveryCountExceeded"
 
 
 async def test_a_command_for_a_missing_resource_fails_its_job_and_completes(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.bootstrap import bootstrap
+from shared.contracts.commands import ItemCreate
 from shared.contracts.envelope import Envelope
 from shared.jobs import load
 from shared.messages import to_message
@@ -40,9 +41,9 @@ async def test_a_handler_slower_than_the_lock_keeps_its_session_and_runs_once(
     async def slow(command: Any, context: HandlerContext) -> Outcome:
         calls.append(command.item["n"])
         await asyncio.sleep(1.5)
-        return await HANDLERS["item.create"](command, context)
+        return await HANDLERS[ItemCreate](command, context)
 
-    handlers = {**HANDLERS, "item.create": slow}
+    handlers = {**HANDLERS, ItemCreate: slow}
     workers = [
         SessionWorker(
             services.bus,
@@ -77,11 +78,11 @@ async def test_stopping_finishes_in_flight_work_and_gives_the_rest_back(tmp_path
     async def slow(command: Any, context: HandlerContext) -> Outcome:
         started.set()
         await asyncio.sleep(0.5)
-        return await HANDLERS["item.create"](command, context)
+        return await HANDLERS[ItemCreate](command, context)
 
     worker = SessionWorker(
         services.bus,
-        Pipeline(services, {**HANDLERS, "item.create": slow}),
+        Pipeline(services, {**HANDLERS, ItemCreate: slow}),
         concurrency=1,
         batch_size=10,
         lock_duration_seconds=5,

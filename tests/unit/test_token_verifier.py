@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from ingress.auth import AuthError, Principal, TokenVerifier, issue_dev_token
 from shared.settings import Settings
+from shared.tokens import AuthError, Principal, TokenVerifier, issue_dev_token
 
 NOW = 1_700_000_000.0
 ISSUER = "https://login.example.com/tenant-x/v2.0"

@@ -17,10 +17,8 @@ async def index_documents(cmd: DocumentsIndex, ctx: HandlerContext) -> Outcome:
             for doc in cmd.documents
         ]
     )
-    return Outcome(
-        result={"value": [{"key": doc.id, "status": True} for doc in cmd.documents]},
-        location="/search/documents",
-    )
+    # no resourceLocation: the documents are no one resource (the job's result is the answer)
+    return Outcome(result={"value": [{"key": doc.id, "status": True} for doc in cmd.documents]})
 
 
 async def delete_document(cmd: DocumentDelete, ctx: HandlerContext) -> Outcome:

@@ -30,12 +30,13 @@ def container_name(tenant: Tenant) -> str:
     """The tenant's container: its registry setting `azure.blob_container`, else from its id.
 
     Derived names are `t-<id in lowercase letters and digits>-<8 hex of its hash>`, so two ids
-    that differ only in case or punctuation still get different containers.
+    that differ only in case or punctuation still get different containers. The slug is
+    trimmed of hyphens after it is cut, as Storage refuses two hyphens in a row.
     """
     configured = (tenant.model_extra or {}).get("azure", {}).get("blob_container")
     if isinstance(configured, str) and configured:
         return configured
-    slug = _NOT_ALLOWED.sub("-", tenant.id.lower()).strip("-")[:45] or "x"
+    slug = _NOT_ALLOWED.sub("-", tenant.id.lower())[:45].strip("-") or "x"
     digest = hashlib.sha256(tenant.id.encode()).hexdigest()[:8]
     return f"t-{slug}-{digest}"
 
@@ -92,10 +93,9 @@ class UserDelegationSas:
         async with self._lock:
             if self._key is None or self._key_expiry < needed_until:
                 now = datetime.now(UTC)
-                self._key_expiry = max(now + timedelta(hours=self._key_hours), needed_until)
-                self._key = await self._service.get_user_delegation_key(
-                    now - CLOCK_SKEW, self._key_expiry
-                )
+                expiry = max(now + timedelta(hours=self._key_hours), needed_until)
+                key = await self._service.get_user_delegation_key(now - CLOCK_SKEW, expiry)
+                self._key, self._key_expiry = key, expiry  # only once Entra ID has answered
             return self._key
 
     async def container_sas(self, container: str, expiry: datetime) -> str:

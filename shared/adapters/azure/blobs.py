@@ -2,7 +2,10 @@
 
 A container per tenant, named from the registry (never from input). The shared identity only
 creates containers and signs SAS tokens; every blob call of a tenant goes through a client built
-from a short-lived SAS for that tenant's container alone, renewed before it expires.
+from a short-lived SAS for that tenant's container alone, renewed before it expires. A client
+replaced by a renewal may still be streaming, so it is closed (with its connection pool) once
+its SAS has expired and a grace period has passed: a long-running process holds at most two
+clients per container.
 Uploads are staged in blocks as they stream in and committed at the end, so an upload never
 sits whole in memory and one cut short (or over its limit) leaves no blob behind.
 """
@@ -14,7 +17,7 @@ import base64
 import contextlib
 import hashlib
 import io
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
@@ -27,6 +30,12 @@ from shared.tenancy import TenantRegistry
 
 BLOCK_BYTES = 4 * 1024 * 1024
 SHA256_METADATA = "sha256"
+RETIRED_GRACE = timedelta(minutes=1)
+"""How long past its SAS expiry a replaced client is kept before it is closed."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class AzureBlobStore:
@@ -39,13 +48,15 @@ class AzureBlobStore:
         issuer: SasIssuer,
         *,
         sas_minutes: int = 15,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._service = service
         self._registry = registry
         self._issuer = issuer
         self._lifetime = timedelta(minutes=sas_minutes)
+        self._clock = clock
         self._clients: dict[str, tuple[ContainerClient, datetime]] = {}
-        self._retired: list[ContainerClient] = []
+        self._retired: list[tuple[ContainerClient, datetime]] = []
         self._created: set[str] = set()
         self._lock = asyncio.Lock()
 
@@ -59,7 +70,8 @@ class AzureBlobStore:
     async def tenant_client(self, container: str) -> ContainerClient:
         """A client for `container` alone, from a SAS with at least a third of its life left."""
         async with self._lock:
-            now = datetime.now(UTC)
+            now = self._clock()
+            await self._close_expired(now)
             cached = self._clients.get(container)
             if cached is not None and cached[1] - now > self._lifetime / 3:
                 return cached[0]
@@ -71,13 +83,28 @@ class AzureBlobStore:
             sas = await self._issuer.container_sas(container, expiry)
             client = ContainerClient(self._service.url, container, credential=sas)
             if cached is not None:
-                self._retired.append(cached[0])
+                self._retired.append(cached)
             self._clients[container] = (client, expiry)
             return client
 
+    async def _close_expired(self, now: datetime) -> None:
+        """Close the replaced clients whose SAS expired more than the grace period ago."""
+        keep: list[tuple[ContainerClient, datetime]] = []
+        for client, expiry in self._retired:
+            if expiry + RETIRED_GRACE <= now:
+                await client.close()
+            else:
+                keep.append((client, expiry))
+        self._retired = keep
+
+    @property
+    def open_clients(self) -> int:
+        """Tenant clients not yet closed: the current ones and those in their grace period."""
+        return len(self._clients) + len(self._retired)
+
     async def close(self) -> None:
         """Close every tenant client and the service client."""
-        for client in [c for c, _ in self._clients.values()] + self._retired:
+        for client, _ in [*self._clients.values(), *self._retired]:
             await client.close()
         self._clients.clear()
         self._retired.clear()

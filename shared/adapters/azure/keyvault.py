@@ -31,7 +31,7 @@ ClientFactory = Callable[[str, AsyncTokenCredential], SecretClient]
 
 def shared_vault_prefix(tenant: Tenant) -> str:
     """`<id in letters and digits>-<8 hex of the id's hash>--`: distinct for distinct ids."""
-    slug = _NOT_ALLOWED.sub("-", tenant.id).strip("-")[:40] or "x"
+    slug = _NOT_ALLOWED.sub("-", tenant.id)[:40].strip("-") or "x"
     return f"{slug}-{hashlib.sha256(tenant.id.encode()).hexdigest()[:8]}--"
 
 

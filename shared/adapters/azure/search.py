@@ -3,7 +3,12 @@
 Every query, delete and lookup of a `AzureTenantIndex` is filtered by its tenant inside the
 adapter (`tenantId eq '<tenant>'`, OData-escaped by `shared.search_filters`); user filters are
 ANDed on and can only narrow it. A tenant may have an index of its own (`azure.search_index` in
-the registry); the tenant filter applies there too. Indexes are created or updated on first use.
+the registry); the tenant filter applies there too.
+
+No control-plane write happens on a request path: reads (the ingress's searches, the lookups
+before a delete) never touch the index definition, and an index that does not exist yet simply
+has no documents. The schema is created or updated once per process before the first write,
+by the workers, whose identity holds the right to (the ingress's only reads documents).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
+from azure.core.exceptions import ResourceNotFoundError
 from azure.search.documents.aio import SearchClient
 from azure.search.documents.indexes.aio import SearchIndexClient
 from azure.search.documents.models import VectorFilterMode, VectorizedQuery, VectorQuery
@@ -65,7 +71,7 @@ class AzureSearchIndex:
         self._dimensions = dimensions
         self.embedder = embedder
         self._clients: dict[str, SearchClient] = {}
-        self._ready: set[str] = set()
+        self._schema_written: set[str] = set()
         self._lock = asyncio.Lock()
 
     def index_of(self, tenant_id: str) -> str:
@@ -81,16 +87,24 @@ class AzureSearchIndex:
         return AzureTenantIndex(self, tenant_id, self.index_of(tenant_id))
 
     async def client(self, index: str) -> SearchClient:
-        """The index's client, after creating or updating its schema once in this process."""
+        """The index's client; reading through it writes nothing to the service's schema."""
         async with self._lock:
-            if index not in self._ready:
-                await self._index_client.create_or_update_index(
-                    index_schema(index, self._dimensions)
-                )
-                self._ready.add(index)
             if index not in self._clients:
                 self._clients[index] = self._search_client(index)
             return self._clients[index]
+
+    async def writable_client(self, index: str) -> SearchClient:
+        """The index's client, after creating or updating its schema once in this process.
+
+        Only writers (the workers) come here: it needs `indexes/write` on the service.
+        """
+        async with self._lock:
+            if index not in self._schema_written:
+                await self._index_client.create_or_update_index(
+                    index_schema(index, self._dimensions)
+                )
+                self._schema_written.add(index)
+        return await self.client(index)
 
     async def close(self) -> None:
         """Close the clients."""
@@ -116,26 +130,35 @@ class AzureTenantIndex:
         vectors: list[list[float] | None] = [None] * len(documents)
         if self._index.embedder is not None:
             vectors = list(await self._index.embedder.embed([d.content for d in documents]))
-        client = await self._index.client(self._name)
+        client = await self._index.writable_client(self._name)
         await client.merge_or_upload_documents(
             [to_index(self._tenant, d, v) for d, v in zip(documents, vectors, strict=True)]
         )
 
     async def _keys(self, narrowing: str) -> list[str]:
+        """The tenant's keys matching `narrowing`, paged by key (`skip` stops at 100,000)."""
         client = await self._index.client(self._name)
         keys: list[str] = []
+        after = ""
         while True:
-            results = await client.search(
-                search_text="*",
-                filter=f"{self._filter} and {narrowing}",
-                select=["key"],
-                top=PAGE,
-                skip=len(keys),
-            )
-            page = [str(result["key"]) async for result in results]
+            clauses = [self._filter, narrowing]
+            if keys:
+                clauses.append(f"key gt {odata_literal(after)}")
+            try:
+                results = await client.search(
+                    search_text="*",
+                    filter=" and ".join(clauses),
+                    select=["key"],
+                    order_by=["key asc"],
+                    top=PAGE,
+                )
+                page = [str(result["key"]) async for result in results]
+            except ResourceNotFoundError:
+                return keys  # no index yet: nothing was ever indexed
             keys += page
             if len(page) < PAGE:
                 return keys
+            after = page[-1]
 
     async def _delete_keys(self, keys: list[str]) -> int:
         if keys:
@@ -178,12 +201,15 @@ class AzureTenantIndex:
                 VectorizedQuery(vector=vector, k_nearest_neighbors=top, fields="vector")
             ]
         client = await self._index.client(self._name)
-        results = await client.search(
-            search_text=None if mode == "vector" else query,
-            filter=" and ".join(clauses),
-            vector_queries=vector_queries,
-            vector_filter_mode=VectorFilterMode.PRE_FILTER if vector_queries else None,
-            select=SELECT,
-            top=top,
-        )
-        return [to_hit(result) async for result in results]
+        try:
+            results = await client.search(
+                search_text=None if mode == "vector" else query,
+                filter=" and ".join(clauses),
+                vector_queries=vector_queries,
+                vector_filter_mode=VectorFilterMode.PRE_FILTER if vector_queries else None,
+                select=SELECT,
+                top=top,
+            )
+            return [to_hit(result) async for result in results]
+        except ResourceNotFoundError:
+            return []  # the workers create the index with the first document

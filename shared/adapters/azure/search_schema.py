@@ -3,7 +3,12 @@
 Keys are namespaced by the tenant (`base64url(tenant \\x1f id)`, valid key characters), so two
 tenants indexing `doc1` keep two documents; `tenantId` is filterable and every query filters on
 it; `vector` holds the embedding for vector and hybrid queries; user fields are kept as
-`name=value` strings in the filterable `attributes` collection.
+`name=value` strings in the filterable `attributes` collection. The key is sortable, so a long
+listing pages by key rather than by `skip` (which the service caps at 100,000).
+
+Text is analysed by `en.lucene`, chosen on purpose: Lucene's English analyzer lower-cases,
+drops English stop words and Porter-stems, which is what the embedded index does with FTS5's
+`porter` tokenizer (`shared.adapters.local.search_sql`), so "refund" finds "Refunds" on both.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ VECTOR_ALGORITHM = "tenantry-hnsw"
 STRING = "Edm.String"
 STRINGS = "Collection(Edm.String)"
 SINGLES = "Collection(Edm.Single)"
+TEXT_ANALYZER = "en.lucene"
+"""Lucene's English analyzer: the Porter stemmer, as the embedded index uses."""
 SELECT = ["key", "docId", "content", "title", "source", "attributes"]
 
 
@@ -38,12 +45,12 @@ def index_schema(name: str, dimensions: int) -> SearchIndex:
     return SearchIndex(
         name=name,
         fields=[
-            SimpleField(name="key", type=STRING, key=True),
+            SimpleField(name="key", type=STRING, key=True, filterable=True, sortable=True),
             SimpleField(name="tenantId", type=STRING, filterable=True),
             SimpleField(name="docId", type=STRING, filterable=True),
             SimpleField(name="source", type=STRING, filterable=True),
-            SearchableField(name="title", type=STRING),
-            SearchableField(name="content", type=STRING),
+            SearchableField(name="title", type=STRING, analyzer_name=TEXT_ANALYZER),
+            SearchableField(name="content", type=STRING, analyzer_name=TEXT_ANALYZER),
             SimpleField(
                 name="attributes",
                 type=STRINGS,

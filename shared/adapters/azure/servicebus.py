@@ -8,6 +8,8 @@ the entity's size limit is refused before anything is sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -37,23 +39,49 @@ from shared.ports.bus import (
     OutgoingMessage,
     ReceivedDeadLetter,
     ReceivedMessage,
+    SessionCounts,
     SessionLockLost,
 )
 
+_PEEK_PAGE = 250
+SESSION_CONNECT_SECONDS = 5.0
+"""The least time given to lock the next available session: on a cold connection the AMQP
+handshake and the claims-based authentication alone can take a second or more, and the SDK
+counts them against this timeout (`max_wait_time` of a `NEXT_AVAILABLE_SESSION` receiver)."""
+
 
 @asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
-    """SDK errors as the port's: lost locks, no session, or the bus unavailable."""
+async def _translated(*, accepting: bool = False) -> AsyncIterator[None]:
+    """SDK errors as the port's: lost locks, no session, or the bus unavailable.
+
+    A timeout is "no session" only while a session is being accepted (the service had none to
+    hand out in time); on a send, a settlement or a receive it is the bus not answering.
+    """
     try:
         yield
     except (SessionLockLostError, MessageLockLostError) as exc:
         raise SessionLockLost(str(exc)) from exc
-    except (OperationTimeoutError, SessionCannotBeLockedError) as exc:
+    except SessionCannotBeLockedError as exc:
         raise NoSessionAvailable(str(exc)) from exc
+    except OperationTimeoutError as exc:
+        if accepting:
+            raise NoSessionAvailable(str(exc)) from exc
+        raise BusUnavailable(f"Service Bus did not answer in time: {exc}") from exc
     except MessageSizeExceededError as exc:
         raise MessageTooLarge(str(exc)) from exc
     except ServiceBusError as exc:
         raise BusUnavailable(f"Service Bus: {type(exc).__name__}: {exc}") from exc
+
+
+async def _opened(receiver: ServiceBusReceiver, *, accepting: bool) -> None:
+    """Open the receiver's link; a receiver that fails to open is closed, not left behind."""
+    try:
+        async with _translated(accepting=accepting):
+            await receiver.__aenter__()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await receiver.close()
+        raise
 
 
 class ServiceBusBus:
@@ -99,33 +127,57 @@ class ServiceBusBus:
         receiver = self._client.get_queue_receiver(
             queue,
             session_id=NEXT_AVAILABLE_SESSION,
-            max_wait_time=max(wait_seconds, 0.1),
+            max_wait_time=max(wait_seconds, SESSION_CONNECT_SECONDS),
             prefetch_count=prefetch,
         )
-        return await ServiceBusSessionReceiver.open(receiver, self._receive_wait)
+        return await ServiceBusSessionReceiver.open(receiver, self._receive_wait, accepting=True)
 
     async def accept_session(self, queue: str, session_id: str) -> ServiceBusSessionReceiver:
         """Lock one named session (`NoSessionAvailable` if another receiver holds it)."""
         receiver = self._client.get_queue_receiver(queue, session_id=session_id)
-        return await ServiceBusSessionReceiver.open(receiver, self._receive_wait)
+        return await ServiceBusSessionReceiver.open(receiver, self._receive_wait, accepting=True)
 
     async def peek_dead_letters(
         self, queue: str, *, max_count: int = 100, from_sequence_number: int = 0
     ) -> list[DeadLetter]:
         """Dead letters of a queue in sequence order, without locking them."""
         receiver = self._client.get_queue_receiver(queue, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
-        async with _translated(), receiver:
-            peeked = await receiver.peek_messages(
-                max_message_count=max_count, sequence_number=from_sequence_number
-            )
+        await _opened(receiver, accepting=False)
+        try:
+            async with _translated():
+                peeked = await receiver.peek_messages(
+                    max_message_count=max_count, sequence_number=from_sequence_number
+                )
+        finally:
+            await receiver.close()
         return [dead_letter_of(message) for message in peeked]
 
     async def open_dead_letter_receiver(self, queue: str) -> ServiceBusDeadLetterReceiver:
         """A peek-lock receiver of the queue's dead-letter sub-queue (which has no sessions)."""
         receiver = self._client.get_queue_receiver(queue, sub_queue=ServiceBusSubQueue.DEAD_LETTER)
-        async with _translated():
-            await receiver.__aenter__()
+        await _opened(receiver, accepting=False)
         return ServiceBusDeadLetterReceiver(receiver, self._receive_wait)
+
+    async def session_counts(self, queue: str) -> list[SessionCounts]:
+        """Dead letters per session, by peeking the dead-letter sub-queue (which has no sessions).
+
+        Active and scheduled messages are None: peeking a session's messages needs its lock,
+        which would stall the workers, and the service counts only whole queues.
+        """
+        dead: Counter[str] = Counter()
+        start = 0
+        while True:
+            page = await self.peek_dead_letters(
+                queue, max_count=_PEEK_PAGE, from_sequence_number=start
+            )
+            dead.update(d.session_id for d in page)
+            if len(page) < _PEEK_PAGE:
+                break
+            start = page[-1].sequence_number + 1
+        return [
+            SessionCounts(session_id=s, active=None, scheduled=None, dead_lettered=n)
+            for s, n in sorted(dead.items())
+        ]
 
     async def ping(self) -> None:
         """Raise `BusUnavailable` unless a sender link to the commands queue opens."""
@@ -153,11 +205,10 @@ class ServiceBusSessionReceiver:
 
     @classmethod
     async def open(
-        cls, receiver: ServiceBusReceiver, receive_wait_seconds: float
+        cls, receiver: ServiceBusReceiver, receive_wait_seconds: float, *, accepting: bool
     ) -> ServiceBusSessionReceiver:
-        """Open the receiver's link, which locks its session."""
-        async with _translated():
-            await receiver.__aenter__()
+        """Open the receiver's link, which locks its session (closed again if that fails)."""
+        await _opened(receiver, accepting=accepting)
         return cls(receiver, receive_wait_seconds)
 
     @property

@@ -6,7 +6,7 @@ process on the embedded defaults never imports an Azure SDK. Nothing connects he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core.credentials import AzureKeyCredential
 from azure.core.credentials_async import AsyncTokenCredential
@@ -23,6 +23,9 @@ from shared.ports.store import Store
 from shared.settings import Settings
 from shared.tenancy import TenantRegistry
 
+if TYPE_CHECKING:
+    from azure.keyvault.secrets.aio import SecretClient
+
 
 def _required(value: str | None, name: str) -> str:
     if not value:
@@ -36,6 +39,8 @@ class AzureAdapters:
     def __init__(self, settings: Settings, registry: TenantRegistry) -> None:
         self.settings = settings
         self.registry = registry
+        self.client_secret_vault: SecretClient | None = None
+        """The shared vault's client that reads the tenants' app secrets: one for all tenants."""
         self.credentials = TenantCredentials(
             registry,
             self._shared_credential(),
@@ -57,9 +62,11 @@ class AzureAdapters:
     def _confidential_client(self, identity: TenantIdentity) -> AsyncTokenCredential:
         from azure.keyvault.secrets.aio import SecretClient
 
-        vault = SecretClient(
-            _required(self.settings.keyvault_url, "KEYVAULT_URL"), self.credentials.shared
-        )
+        if self.client_secret_vault is None:
+            self.client_secret_vault = SecretClient(
+                _required(self.settings.keyvault_url, "KEYVAULT_URL"), self.credentials.shared
+            )
+        vault = self.client_secret_vault
 
         async def read_secret(name: str) -> str:
             secret = await vault.get_secret(name)
@@ -165,5 +172,8 @@ class AzureAdapters:
         )
 
     async def close(self) -> None:
-        """Close the credentials (the adapters close their own clients)."""
+        """Close the credentials and the client-secret vault (the adapters close their own)."""
+        if self.client_secret_vault is not None:
+            await self.client_secret_vault.close()
+            self.client_secret_vault = None
         await self.credentials.close()

@@ -40,6 +40,7 @@ from shared.ports.bus import (
     OutgoingMessage,
     ReceivedDeadLetter,
     ReceivedMessage,
+    SessionCounts,
 )
 
 P = ParamSpec("P")
@@ -142,6 +143,11 @@ class SqliteBus:
         """A peek-lock receiver of the queue's dead letters (locks last the lock duration)."""
         _check_queue(queue)
         return SqliteDeadLetterReceiver(self._engine, self._worker, queue)
+
+    async def session_counts(self, queue: str) -> list[SessionCounts]:
+        """Active, scheduled and dead-lettered messages per session (one read, no lock taken)."""
+        _check_queue(queue)
+        return await self._worker.run(self._engine.session_counts, queue)
 
     async def ping(self) -> None:
         """Raise `BusUnavailable` unless the file answers."""

@@ -18,7 +18,13 @@ from typing import Any
 
 from shared.adapters.local import bus_schema as sql
 from shared.adapters.local.group_commit import Outcome, run_in_savepoints
-from shared.ports.bus import DeadLetter, ReceivedDeadLetter, ReceivedMessage, SessionLockLost
+from shared.ports.bus import (
+    DeadLetter,
+    ReceivedDeadLetter,
+    ReceivedMessage,
+    SessionCounts,
+    SessionLockLost,
+)
 
 BUSY_TIMEOUT_SECONDS = 10.0
 FORGET_SEEN_EVERY_SECONDS = 60.0
@@ -236,6 +242,27 @@ class BusEngine:
         self._bury_expired(queue)
         params = {"queue": queue, "from_seq": from_seq, "limit": max_count}
         return [_dead_letter(row) for row in self._conn.execute(sql.PEEK_DEAD_LETTERS, params)]
+
+    def session_counts(self, queue: str) -> list[SessionCounts]:
+        """Active, scheduled and dead-lettered messages per session, by session id."""
+        self._bury_expired(queue)
+        params = {"queue": queue, "now": self._clock()}
+        waiting = {
+            session: (int(active), int(scheduled))
+            for session, active, scheduled in self._conn.execute(
+                sql.ACTIVE_AND_SCHEDULED_BY_SESSION, params
+            )
+        }
+        dead = dict(self._conn.execute(sql.DEAD_LETTERS_BY_SESSION, params).fetchall())
+        return [
+            SessionCounts(
+                session_id=session,
+                active=waiting.get(session, (0, 0))[0],
+                scheduled=waiting.get(session, (0, 0))[1],
+                dead_lettered=int(dead.get(session, 0)),
+            )
+            for session in sorted(waiting.keys() | dead.keys())
+        ]
 
     def receive_dead_letters(
         self, queue: str, receiver: str, max_messages: int

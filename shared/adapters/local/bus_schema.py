@@ -254,6 +254,17 @@ ORDER BY seq
 LIMIT :limit
 """
 
+ACTIVE_AND_SCHEDULED_BY_SESSION = """
+SELECT session_id, sum(visible_at <= :now), sum(visible_at > :now)
+FROM messages
+WHERE queue = :queue AND (expires_at IS NULL OR expires_at > :now)
+GROUP BY session_id
+"""
+
+DEAD_LETTERS_BY_SESSION = """
+SELECT session_id, count(*) FROM dead_letters WHERE queue = :queue GROUP BY session_id
+"""
+
 # --- dead-letter receivers -----------------------------------------------------------------
 
 NEXT_DEAD_LETTERS = """

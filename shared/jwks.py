@@ -1,4 +1,4 @@
-"""A cache of the identity provider's RS256 signing keys (its JWKS), for `ingress.auth`.
+"""A cache of the identity provider's RS256 signing keys (its JWKS), for `shared.tokens`.
 
 Keys are looked up by `kid` only; a `kid` is never turned into a path or a URL. The key set is
 fetched off the event loop, cached for `jwks_cache_seconds`, refetched for an unknown `kid` at most

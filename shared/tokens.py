@@ -1,4 +1,4 @@
-"""Bearer-token verification: a JWT in, a `Principal` (subject, tenant, roles) out.
+"""Bearer-token verification, shared by the ingress and the console: a JWT in, a `Principal` out.
 
 The rules are those of API.md, "Authentication and tenancy". Whether the tenant exists in the
 registry is not checked here; the caller does that with `Principal.tenant_id`.
@@ -16,13 +16,23 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from ingress.jwks import JwksCache, JwksFetcher, fetch_json, is_well_formed_kid
+from shared.jwks import JwksCache, JwksFetcher, fetch_json, is_well_formed_kid
 from shared.settings import Settings
 
-__all__ = ["TENANT_CLAIM", "AuthError", "Principal", "TokenVerifier", "issue_dev_token"]
+__all__ = [
+    "OPERATOR_ROLE",
+    "TENANT_CLAIM",
+    "AuthError",
+    "Principal",
+    "TokenVerifier",
+    "issue_dev_token",
+]
 
 TENANT_CLAIM = "extension_tenantId"
 """The claim naming the caller's tenant."""
+
+OPERATOR_ROLE = "tenantry.admin"
+"""The role of operators: the `/admin` routes and the console."""
 
 _MIN_HMAC_SECRET_BYTES = 32  # RFC 7518 §3.2: at least the hash size for HS256
 _REQUIRED_CLAIMS = ("exp", "aud", "iss", "sub")
