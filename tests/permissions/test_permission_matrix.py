@@ -51,9 +51,10 @@ KNOWN_GAPS: dict[str, set[tuple[str, str]]] = {
     }
     for identity in ("ingress", "workers", "operator")
 }
-# Issue 10, blocker 2: the search adapter wrote the index schema before every first search. Until
-# the adapter change (no control-plane write on a read path) is on main, the ingress asks for it.
-KNOWN_GAPS["ingress"].add((SEARCH, "Microsoft.Search/searchServices/indexes/write"))
+
+# The console has no identity of its own in infra/: it runs with an operator's credentials
+# (README, "The operator console"), so the operator's roles must allow its requests too.
+CREDENTIALS_OF = {"console": "operator"}
 
 # Roles an identity holds for the platform rather than for requests of its code.
 PLATFORM_ROLES = {
@@ -91,7 +92,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
         timeout=1200,
         check=False,
     )
-    assert result.returncode == 0, result.stdout[-3000:]
+    # 1: some test of tests/azure failed; that suite reports it, and what ran was still recorded.
+    assert result.returncode in (0, 1), result.stdout[-3000:]
     records: list[dict[str, Any]] = json.loads(target.read_text())
     services = {r["permission"]["service"] for r in records if r["permission"]}
     if not {COSMOS, BLOB} <= services:
@@ -134,11 +136,12 @@ def test_every_request_is_classified_and_every_service_was_recorded(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("identity", ["ingress", "workers", "operator"])
+@pytest.mark.parametrize("identity", ["ingress", "workers", "operator", "console"])
 def test_every_request_of_an_identity_is_allowed_by_its_roles(
     identity: str, recorded: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    grants = [g for g in granted() if g.identity == identity]
+    holder = CREDENTIALS_OF.get(identity, identity)
+    grants = [g for g in granted() if g.identity == holder]
     rows = matrix(methods_of(identity), needs_by_method(recorded), grants)
     assert rows, f"no recorded request for {identity}: the matrix would prove nothing"
     with capsys.disabled():
@@ -150,7 +153,7 @@ def test_every_request_of_an_identity_is_allowed_by_its_roles(
                 f"{' on ' + p.entity if p.entity else ''} -> {', '.join(roles) or 'NONE'}"
             )
     refused = {(n.permission.service, n.permission.operation) for n, roles in rows if not roles}
-    assert refused <= KNOWN_GAPS.get(identity, set()), sorted(refused)
+    assert refused <= KNOWN_GAPS.get(holder, set()), sorted(refused)
 
 
 @pytest.mark.slow
