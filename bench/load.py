@@ -188,6 +188,15 @@ class Store:
                     found[job_id] = JobEnd(status, datetime.fromisoformat(updated).timestamp())
         return found
 
+    def last_job_end(self, tenant: str) -> float:
+        """When the tenant's most recently created job was last updated (epoch seconds)."""
+        rows = self._query(
+            "SELECT json_extract(body, '$.lastUpdatedDateTime') FROM documents "
+            "WHERE tenant_id = ? AND collection = 'jobs' ORDER BY seq DESC LIMIT 1",
+            (tenant,),
+        )
+        return datetime.fromisoformat(rows[0][0]).timestamp()
+
     async def wait_for(
         self, job_ids: Iterable[str], *, timeout: float = 600, poll: float = 0.05
     ) -> dict[str, JobEnd]:

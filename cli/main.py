@@ -33,15 +33,25 @@ def up(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=0, help="Worker processes.")] = 2,
+    ingress_processes: Annotated[
+        int | None,
+        typer.Option(min=1, help="Ingress processes sharing the port [default: one per core]."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Serve the ingress and the worker fleet on embedded defaults."""
     from cli.banner import banner
-    from cli.serve import serve
+    from cli.serve import default_ingress_processes, serve
 
     settings = embedded_settings(for_serving(data_dir))
     console.print(banner(settings, host=host, port=port, workers=workers), soft_wrap=True)
-    serve(settings, host=host, port=port, workers=workers)
+    serve(
+        settings,
+        host=host,
+        port=port,
+        workers=workers,
+        ingress_processes=ingress_processes or default_ingress_processes(),
+    )
 
 
 @app.command()

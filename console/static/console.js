@@ -8,7 +8,15 @@ const REFRESH_MS = 5000;
 const PAGE_SIZE = 50;
 const STATUSES = ["NotStarted", "Running", "Succeeded", "Failed", "Canceled"];
 
-const state = { offset: 0, filter: "", tenant: null, pending: null, timer: null, painted: false };
+const state = {
+  offset: 0,
+  filter: "",
+  tenant: null,
+  pending: null,
+  timer: null,
+  painted: false,
+  generation: 0,
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -270,6 +278,9 @@ function handle(error) {
 
 async function refresh() {
   if (state.pending) return;
+  // Only the newest refresh draws: an older answer arriving late (a timer's, racing a click on
+  // Next or on a tenant) never overwrites what the operator asked for since.
+  const generation = ++state.generation;
   const query = new URLSearchParams({ offset: state.offset, limit: PAGE_SIZE, q: state.filter });
   const dead = new URLSearchParams({ limit: 100 });
   if (state.tenant) dead.set("tenant", state.tenant);
@@ -280,6 +291,7 @@ async function refresh() {
       api("/api/audit?limit=20"),
       state.tenant ? api(`/api/tenants/${encodeURIComponent(state.tenant)}/webhooks`) : null,
     ]);
+    if (generation !== state.generation) return;
     $("signin").hidden = true;
     $("console").hidden = false;
     $("session").hidden = false;

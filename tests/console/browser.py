@@ -16,12 +16,19 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.ui import WebDriverWait
 
 from cli.child import Child
 from cli.deployment import free_port
 
 START_SECONDS = 60
+WAIT = 60
+"""Seconds a test waits for the page."""
 
 
 def browser_paths() -> tuple[str, str] | None:
@@ -93,3 +100,26 @@ class LiveConsole:
 
     def __exit__(self, *exc: object) -> None:
         self.child.stop()
+
+
+def sign_in(browser: WebDriver, token: str) -> None:
+    """Paste a token into the sign-in form and submit it."""
+    field = WebDriverWait(browser, WAIT).until(
+        ready.visibility_of_element_located((By.CSS_SELECTOR, "input[name=token]"))
+    )
+    field.send_keys(token)
+    field.submit()
+
+
+def cells(browser: WebDriver, tenant: str) -> dict[str, str]:
+    """The counts of a tenant's row (read again if a refresh replaced the row meanwhile)."""
+    for _ in range(20):
+        try:
+            row = browser.find_element(By.CSS_SELECTOR, f'tr[data-tenant="{tenant}"]')
+            return {
+                cell.get_attribute("data-count") or "": cell.text
+                for cell in row.find_elements(By.CSS_SELECTOR, "td[data-count]")
+            }
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"the row of {tenant} kept being replaced")

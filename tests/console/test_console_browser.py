@@ -12,7 +12,6 @@ import httpx
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -20,14 +19,13 @@ from cli.deployment import LocalDeployment, LocalFleet
 from cli.dev import embedded_settings
 from shared.adapters.local.bus import SqliteBus
 from shared.queues import COMMANDS
-from tests.console.browser import LiveConsole, chromium, require_browser
+from tests.console.browser import WAIT, LiveConsole, cells, chromium, require_browser, sign_in
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "console.png"
 TENANTS = ("contoso", "fabrikam", "northwind")
-WAIT = 60
 
 
 @pytest.fixture
@@ -61,28 +59,6 @@ async def dead_letter_first(data_dir: Path, tenant: str) -> str:
     finally:
         await bus.close()
     return message.message_id
-
-
-def sign_in(browser: WebDriver, token: str) -> None:
-    field = WebDriverWait(browser, WAIT).until(
-        ready.visibility_of_element_located((By.CSS_SELECTOR, "input[name=token]"))
-    )
-    field.send_keys(token)
-    field.submit()
-
-
-def cells(browser: WebDriver, tenant: str) -> dict[str, str]:
-    """The counts of a tenant's row (read again if a refresh replaced the row meanwhile)."""
-    for _ in range(20):
-        try:
-            row = browser.find_element(By.CSS_SELECTOR, f'tr[data-tenant="{tenant}"]')
-            return {
-                cell.get_attribute("data-count") or "": cell.text
-                for cell in row.find_elements(By.CSS_SELECTOR, "td[data-count]")
-            }
-        except StaleElementReferenceException:
-            continue
-    raise AssertionError(f"the row of {tenant} kept being replaced")
 
 
 def expected_cells(overview: dict[str, object], tenant: str) -> dict[str, str]:

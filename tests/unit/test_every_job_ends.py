@@ -82,7 +82,7 @@ async def test_a_dead_letter_cannot_end_a_job_of_a_tenant_its_session_does_not_n
                         body=b"x",
                         session_id=session,
                         message_id=f"job-victim-{session}",
-                        application_properties={"jobId": "job-victim"},
+                        application_properties={"jobId": "job-victim", "tenantId": "contoso"},
                         time_to_live_seconds=0.01,
                     )
                 ],
@@ -124,3 +124,26 @@ async def test_a_replayed_dead_letter_takes_its_failed_job_to_success(tmp_path: 
         while (job := await status(harness, "contoso", job_id))["status"] != "Succeeded":
             await asyncio.sleep(0.01)
     assert "error" not in job, job
+
+
+async def test_a_dead_letter_never_changes_a_job_that_ended(tmp_path: Path) -> None:
+    async with running(settings_for(tmp_path)) as harness:
+        job_id = await accept(harness)
+        await harness.wait_for_jobs("contoso", [job_id])
+        before = await status(harness, "contoso", job_id)
+        assert before["status"] == "Succeeded"
+        await harness.services.bus.send(  # a stray copy of its command, expiring unread
+            COMMANDS,
+            [
+                OutgoingMessage(
+                    body=b"x",
+                    session_id="contoso:stray",
+                    message_id=f"{job_id}-copy",
+                    application_properties={"jobId": job_id},
+                    time_to_live_seconds=0.01,
+                )
+            ],
+        )
+        await asyncio.sleep(0.1)
+        await DeadLetterScan(harness.services).scan()
+        assert await status(harness, "contoso", job_id) == before
