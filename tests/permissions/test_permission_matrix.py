@@ -30,7 +30,7 @@ from tests.permissions.classify import (
 )
 from tests.permissions.grants import ALL, granted
 from tests.permissions.matrix import matrix, needs_by_method
-from tests.permissions.port_calls import IDENTITY_ROOTS, methods_of
+from tests.permissions.port_calls import methods_of
 from tests.permissions.recorder import ENV
 from tests.permissions.roles import BUILT_IN
 
@@ -103,11 +103,6 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return records
 
 
-def _identities() -> list[str]:
-    with_grants = {g.identity for g in granted()}
-    return [i for i in IDENTITY_ROOTS if i in with_grants]
-
-
 def test_every_granted_role_is_in_the_table_of_azures_definitions() -> None:
     unknown = {g.role_id for g in granted()} - set(BUILT_IN)
     assert unknown == set()
@@ -138,20 +133,19 @@ def test_every_request_is_classified_and_every_service_was_recorded(
 @pytest.mark.slow
 @pytest.mark.parametrize("identity", ["ingress", "workers", "operator", "console"])
 def test_every_request_of_an_identity_is_allowed_by_its_roles(
-    identity: str, recorded: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+    identity: str, recorded: list[dict[str, Any]]
 ) -> None:
     holder = CREDENTIALS_OF.get(identity, identity)
     grants = [g for g in granted() if g.identity == holder]
     rows = matrix(methods_of(identity), needs_by_method(recorded), grants)
     assert rows, f"no recorded request for {identity}: the matrix would prove nothing"
-    with capsys.disabled():
-        print(f"\n{identity}:")
-        for need, roles in rows:
-            p = need.permission
-            print(
-                f"  {need.method.removeprefix('shared.ports.')}: {p.kind} {p.operation}"
-                f"{' on ' + p.entity if p.entity else ''} -> {', '.join(roles) or 'NONE'}"
-            )
+    print(f"\n{identity}:")  # the matrix, shown with `pytest -s`
+    for need, roles in rows:
+        p = need.permission
+        print(
+            f"  {need.method.removeprefix('shared.ports.')}: {p.kind} {p.operation}"
+            f"{' on ' + p.entity if p.entity else ''} -> {', '.join(roles) or 'NONE'}"
+        )
     refused = {(n.permission.service, n.permission.operation) for n, roles in rows if not roles}
     assert refused <= KNOWN_GAPS.get(holder, set()), sorted(refused)
 
