@@ -67,7 +67,9 @@ def serve(
     fleet.start()
     extra.start()
     try:
-        asyncio.run(run())
+        # the loop uvicorn would choose (uvloop when installed), as in the extra processes
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(run())
     finally:
         extra.stop(settings.shutdown_grace_seconds)
         fleet.stop(settings.shutdown_grace_seconds)

@@ -261,9 +261,16 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "dead letters: the tenant taken from the message, not its session",
         "workers/dead_lettered_jobs.py",
-        "tenant = services.registry.get(tenant_of_session(dead.session_id))",
-        'tenant = services.registry.get(str(dead.application_properties.get("tenantId")))',
+        "services, dead.session_id, job_id, dead.reason or UNNAMED_REASON, dead.description",
+        'services, str(dead.application_properties.get("tenantId")), job_id, dead.reason, "",',
         (ENDS + "test_a_dead_letter_cannot_end_a_job_of_a_tenant_its_session_does_not_name",),
+    ),
+    Mutant(
+        "worker: an undecodable message leaves its job for the scan",
+        "workers/pipeline.py",
+        "            await fail_job_named(\n",
+        "            _ = (\n",
+        (ENDS + "test_the_worker_fails_the_job_of_a_message_it_cannot_decode_at_once",),
     ),
     Mutant(
         "dead letters: no job failed",

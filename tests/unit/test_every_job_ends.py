@@ -147,3 +147,23 @@ async def test_a_dead_letter_never_changes_a_job_that_ended(tmp_path: Path) -> N
         await asyncio.sleep(0.1)
         await DeadLetterScan(harness.services).scan()
         assert await status(harness, "contoso", job_id) == before
+
+
+async def test_the_worker_fails_the_job_of_a_message_it_cannot_decode_at_once(
+    tmp_path: Path,
+) -> None:
+    from workers.pipeline import Pipeline
+
+    async with running(settings_for(tmp_path), workers=False) as harness:
+        await journal_only(harness.services, "contoso", "job-garbled")
+
+        class Garbled:
+            body = b'{"commandId":"job-garbled","data":' + b"[" * 100 + b"]" * 100 + b"}"
+            session_id = "contoso"
+            message_id = "job-garbled"
+            delivery_count = 1
+
+        settlement = await Pipeline(harness.services).process(Garbled())
+        assert settlement.reason == "InvalidEnvelope"
+        job = await status(harness, "contoso", "job-garbled")
+    assert job["status"] == "Failed" and job["error"]["code"] == "InvalidEnvelope", job
