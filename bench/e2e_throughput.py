@@ -20,6 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.load import LOAD_LIMITS
 from cli.deployment import LocalDeployment
 
 
@@ -82,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     tenants = [{"id": f"t{i:04d}"} for i in range(args.tenants)]
     with tempfile.TemporaryDirectory(prefix="tenantry-bench-") as tmp:
-        env = {"TENANTS": json.dumps(tenants)}
+        env = {"TENANTS": json.dumps(tenants), **LOAD_LIMITS}
         with LocalDeployment(
             Path(tmp), workers=args.workers, ingress_processes=args.ingress_processes, env=env
         ) as live:

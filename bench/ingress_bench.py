@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.load import LOAD_LIMITS
 from cli.deployment import LocalDeployment, free_port
 
 LUA = """
@@ -127,7 +128,9 @@ def main() -> None:
         floor.wait()
     with (
         tempfile.TemporaryDirectory(prefix="tenantry-ingress-") as tmp,
-        LocalDeployment(Path(tmp), workers=0, ingress_processes=args.ingress_processes) as live,
+        LocalDeployment(
+            Path(tmp), workers=0, env=LOAD_LIMITS, ingress_processes=args.ingress_processes
+        ) as live,
     ):
         token = live.token("contoso")
         for c in args.connections:

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ingress.openapi_schemas import BODIES, RESULTS, SCHEMAS
+from ingress.openapi_schemas import BODIES, EXAMPLES, RESULTS, SCHEMAS
 from ingress.problem_codes import PROBLEM_CODES
 
 Doc = dict[str, Any]
@@ -164,6 +164,12 @@ def _special(path: str, method: str, operation: Doc) -> None:
                 }
             },
         }
+    if method == "get" and path.endswith("/events"):
+        operation["responses"]["200"]["content"] = {
+            "text/event-stream": {
+                "schema": {"type": "string", "description": "Server-sent events, then `done`."}
+            }
+        }
     if (method, path) == ("get", "/files/{file_id}/content"):
         operation["responses"]["200"]["content"] = {
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
@@ -218,6 +224,9 @@ def complete(doc: Doc, servers: list[Doc]) -> Doc:
             _statuses(method, operation)
             _response_headers(path, method, operation)
     _problem_schema(doc)
+    for name, example in EXAMPLES.items():
+        if name in components["schemas"]:
+            components["schemas"][name]["example"] = example
     return doc
 
 

@@ -129,7 +129,7 @@ BODIES: dict[str, tuple[str, bool]] = {
     "listItems": ("Item", True),
     "getItem": ("Item", False),
     "searchDocuments": ("SearchHit", True),
-    "registerEndpoint": ("WebhookEndpoint", False),
+    "register": ("WebhookEndpoint", False),
     "listEndpoints": ("WebhookEndpoint", True),
     "getEndpoint": ("WebhookEndpoint", False),
     "rotateSecret": ("WebhookSecret", False),
@@ -142,3 +142,29 @@ BODIES: dict[str, tuple[str, bool]] = {
     "ready": ("Readiness", False),
 }
 """The answer body of the routes that build their JSON by hand: schema name, and whether a list."""
+
+EXAMPLES: dict[str, Schema] = {
+    "AgentCreate": {"name": "Helper", "instructions": "Answer briefly.", "model": "gpt-4o"},
+    "NewThread": {"metadata": {"channel": "web"}},
+    "NewMessage": {"role": "user", "content": "What is the refund policy?"},
+    "NewRun": {"agent_id": "asst_91a2c0d4e6f8a1b3c5d7e9f0"},
+    "Job": {
+        "id": "job_4f0c2a6e8b1d3f5a7c9e0b2d",
+        "type": "agent.create",
+        "status": "Succeeded",
+        "createdDateTime": "2026-01-01T00:00:00Z",
+        "lastUpdatedDateTime": "2026-01-01T00:00:01Z",
+        "resourceLocation": "https://api.example.com/agents/asst_91a2c0d4e6f8a1b3c5d7e9f0",
+        "result": {
+            "id": "asst_91a2c0d4e6f8a1b3c5d7e9f0",
+            "object": "assistant",
+            "created_at": 1767225600,
+            "name": "Helper",
+            "instructions": "Answer briefly.",
+            "model": "gpt-4o",
+            "tools": [],
+            "metadata": {"tenantId": "contoso"},
+        },
+    },
+}
+"""Examples for the request bodies and the job, shown by `/docs` and generators."""
