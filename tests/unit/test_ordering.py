@@ -21,8 +21,10 @@ from shared.contracts.commands import (
     ItemDelete,
     ItemUpdate,
     MessageCreate,
+    RunCancel,
     RunCreate,
     RunPoll,
+    RunStart,
     ThreadCreate,
     ThreadDelete,
 )
@@ -39,6 +41,8 @@ EXAMPLES: dict[str, Command] = {
     "message.create": MessageCreate(thread_id="thread_1", content="hi"),
     "run.create": RunCreate(thread_id="thread_1", agent_id="asst_1"),
     "run.poll": RunPoll(thread_id="thread_1", run_id="run_1", job_id="job_1"),
+    "run.cancel": RunCancel(thread_id="thread_1", run_id="run_1"),
+    "run.start": RunStart(thread_id="thread_1", run_id="run_1", job_id="job_1"),
     "item.create": ItemCreate(container="notes", item={"id": "n1"}),
     "item.update": ItemUpdate(container="notes", item_id="n1", patch={"x": 1}),
     "item.delete": ItemDelete(container="notes", item_id="n1"),
@@ -71,7 +75,14 @@ def test_every_command_type_has_an_order_key() -> None:
 
 
 def test_every_command_on_one_thread_shares_its_key_and_runs_polls_follow_it() -> None:
-    on_thread = ["thread.delete", "message.create", "run.create", "run.poll"]
+    on_thread = [
+        "thread.delete",
+        "message.create",
+        "run.create",
+        "run.poll",
+        "run.cancel",
+        "run.start",
+    ]
     assert {order_key(EXAMPLES[t]) for t in on_thread} == {thread_key("thread_1")}
     other = MessageCreate(thread_id="thread_2", content="hi")
     assert order_key(other) != thread_key("thread_1")
