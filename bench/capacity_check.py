@@ -179,6 +179,13 @@ async def _lateness(stop: asyncio.Event, samples: list[float]) -> None:
         samples.append(time.perf_counter() - started - 0.002)
 
 
+async def _wake_latency(shape: Workload, path: Path) -> float:
+    """Median queue age of a trickle (5 commands/s, one per tenant): the bus's own delivery."""
+    trickle = shape.model_copy(update={"commands_per_s": 5.0, "duration_s": 4.0})
+    ages, _, _ = await measure(trickle, path)
+    return 1000 * percentile([a for values in ages.values() for a in values], 0.5)
+
+
 async def measure(workload: Workload, path: Path) -> tuple[dict[str, list[float]], Waiting, float]:
     bus = SqliteBus(path)
     waiting = Waiting(workload)
@@ -212,8 +219,10 @@ def main() -> None:
     names = args.workload or list(chosen)
     with tempfile.TemporaryDirectory() as tmp:
         accept_ms, settle_ms = asyncio.run(_bus_costs(Path(tmp) / "calibrate.db"))
+        wake_ms = asyncio.run(_wake_latency(chosen["small"], Path(tmp) / "wake.db")) - accept_ms
         print(
-            f"local bus: accept + receive {accept_ms:.2f} ms, settle {settle_ms:.2f} ms (medians)"
+            f"local bus: accept + receive {accept_ms:.2f} ms, settle {settle_ms:.2f} ms, "
+            f"send to a waiting worker's accept {max(wake_ms, 0):.2f} ms (medians, idle)"
         )
         head = ("workload", "class", "n", "measured p50/p95 ms", "simulated p50/p95 ms", "ratio")
         print(f"{head[0]:22} {head[1]:8} {head[2]:>6} {head[3]:>21} {head[4]:>22} {head[5]:>14}")
@@ -222,7 +231,11 @@ def main() -> None:
             workload = base.model_copy(
                 update={
                     "host": base.host.model_copy(
-                        update={"accept_ms": accept_ms, "rtt_ms": settle_ms}
+                        update={
+                            "accept_ms": accept_ms,
+                            "rtt_ms": settle_ms,
+                            "wake_ms": max(wake_ms, 0.0),
+                        }
                     )
                 }
             )

@@ -73,7 +73,8 @@ class Instance:
     executing: int = 0
     executing_since: float = 0.0
     backoff_ms: float = 0.0
-    poll_pending: bool = False
+    poll_token: int = 0
+    """The accept loop's pending poll; a wake makes it stale and polls at once."""
 
 
 @dataclass
@@ -213,8 +214,7 @@ class Simulation:
         elif session.holder is None and len(session.queue) == 1:
             self._offer(session)
         if self.w.host.policy == "fleet" and self.w.host.wake_on_send:
-            for instance in self.instances:
-                self._wake(instance)
+            self.at(self.now + self.w.host.wake_ms / 1000, self._wake_all)
 
     # -- sessions becoming available and being accepted ------------------------------------
 
@@ -252,14 +252,23 @@ class Simulation:
 
     # -- `fleet` policy: one accept loop per process ---------------------------------------
 
-    def _wake(self, instance: Instance) -> None:
-        instance.backoff_ms = 0.0
-        if not instance.poll_pending:
-            instance.poll_pending = True
-            self.at(self.now, lambda: self._poll(instance))
+    def _wake_all(self) -> None:
+        for instance in self.instances:
+            self._wake(instance)
 
-    def _poll(self, instance: Instance) -> None:
-        instance.poll_pending = False
+    def _wake(self, instance: Instance) -> None:
+        """A ring (a slot letting a session go, or a send): the loop polls now, not later."""
+        instance.backoff_ms = 0.0
+        self._schedule_poll(instance, self.now)
+
+    def _schedule_poll(self, instance: Instance, when: float) -> None:
+        instance.poll_token += 1
+        token = instance.poll_token
+        self.at(when, lambda: self._poll(instance, token))
+
+    def _poll(self, instance: Instance, token: int) -> None:
+        if token != instance.poll_token or instance.retired:
+            return
         free = [s for s in instance.slots if s.session is None]
         accepted = False
         while free:
@@ -275,8 +284,7 @@ class Simulation:
             instance.backoff_ms = low  # an accept starts the back-off over, as the worker does
         else:
             instance.backoff_ms = min(instance.backoff_ms * 2, high)
-        instance.poll_pending = True
-        self.at(self.now + instance.backoff_ms / 1000, lambda: self._poll(instance))
+        self._schedule_poll(instance, self.now + instance.backoff_ms / 1000)
 
     # -- serving a session -----------------------------------------------------------------
 

@@ -63,6 +63,9 @@ class HostSettings(Model):
         (2.0, 100.0), description="fleet policy: accept back-off when no session is free."
     )
     wake_on_send: bool = Field(False, description="fleet policy: a send wakes idle acceptors.")
+    wake_ms: float = Field(
+        0.0, ge=0, description="fleet policy: from a send's commit to the acceptor waking."
+    )
 
 
 class ScaleSettings(Model):
