@@ -41,7 +41,7 @@ _CONTENT_TYPE = re.compile(
 
 async def get_blobs(caller: CallerDep) -> TenantBlobs:
     """The caller's blob area (bound to the verified tenant)."""
-    return caller.services.blobs.for_tenant(caller.tenant_id)
+    return caller.scope.blobs
 
 
 BlobsDep = Annotated[TenantBlobs, Depends(get_blobs)]
