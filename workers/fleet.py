@@ -23,10 +23,6 @@ class Fleet:
         self._children: list[BaseProcess] = []
         self._stopping = False
 
-    @property
-    def pids(self) -> list[int]:
-        return [p.pid for p in self._children if p.pid is not None]
-
     def _spawn(self) -> BaseProcess:
         child = self._context.Process(
             target=worker_main, args=(self._settings,), name="tenantry-worker", daemon=False

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from shared import boundary
+from shared.bootstrap import Services
 from shared.boundary import Violation
 from shared.contracts.commands import INTERNAL_COMMANDS
 from shared.contracts.envelope import Envelope
@@ -82,15 +83,19 @@ def observed(
 
 
 class HandlerTelemetry(Middleware):
-    """A span, a duration and an outcome for each handler call (pipeline middleware)."""
+    """A span, a duration and an outcome for each handler call (pipeline middleware).
 
-    def __init__(self, telemetry: Telemetry) -> None:
-        self._telemetry = telemetry
+    It records with the services' telemetry as it is at each call: a process configures its
+    telemetry after its services are built.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
 
     async def around_handler(self, attempt: Attempt, call: HandlerCall) -> Outcome:
         envelope = attempt.envelope
         with handling(
-            self._telemetry,
+            self._services.telemetry,
             tenant_id=envelope.tenant_id,
             job_id=attempt.job_id,
             command_type=envelope.type,

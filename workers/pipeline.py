@@ -45,7 +45,7 @@ def standard_middleware(services: Services) -> list[Middleware]:
     """The middleware every runtime runs commands with, outermost first."""
     settings = services.settings
     return [
-        HandlerTelemetry(services.telemetry),
+        HandlerTelemetry(services),
         TimeLimit(settings.handler_timeout_seconds),
         Retries(settings),
         WebhookEvents(services),

@@ -14,7 +14,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from shared.bootstrap import Services
-from workers.handlers.files import FILES
+from shared.contracts.resources import FILES
 
 log = logging.getLogger("tenantry.sweeper")
 

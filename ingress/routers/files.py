@@ -22,7 +22,7 @@ from ingress.responses import PROBLEMS, accepted, binary, ok, ok_list
 from ingress.routers.common import ResourceId
 from shared.contracts.commands import FileCreate, FileDelete, FilePurpose
 from shared.contracts.errors import ErrorCode
-from shared.contracts.resources import File, present
+from shared.contracts.resources import FILES, File, present
 from shared.file_kinds import SUPPORTED, kind_of
 from shared.filenames import ascii_filename, safe_filename
 from shared.ids import new_id
@@ -30,7 +30,6 @@ from shared.ports.blobs import BlobInfo, BlobTooLarge, TenantBlobs
 
 router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS)
 
-FILES = "files"
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 """What a multipart body may add to its file (boundaries, headers, the `purpose` field)."""
 PURPOSES = frozenset(get_args(FilePurpose))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 EventType = Literal["job.succeeded", "job.failed", "run.completed", "run.failed"]
-EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
 def event_body(event_type: str, at: datetime, data: dict[str, Any]) -> str:

@@ -10,6 +10,10 @@ from shared.contracts.commands import RunCreate, RunPoll
 from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import stamped
 from shared.contracts.resources import (
+    AGENTS,
+    MESSAGES,
+    RUNS,
+    THREADS,
     Agent,
     JobStatus,
     Run,
@@ -22,8 +26,8 @@ from shared.ids import derived_id
 from shared.ports.engine import RunState
 from workers.context import HandlerContext, Outcome
 from workers.effects import require
-from workers.handlers.agents import AGENTS, definition
-from workers.handlers.threads import MESSAGES, RUNS, THREADS, text_message
+from workers.handlers.agents import definition
+from workers.handlers.threads import text_message
 from workers.retrieval import latest_question, retrieve, uses_file_search
 
 MAX_POLL_DELAY_SECONDS = 5.0
