@@ -115,16 +115,17 @@ def token(
 def operator_console(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
-    data_dir: DataDir = Path(".tenantry"),
+    data_dir: DataDir = None,
 ) -> None:
-    """Serve the operator console (sign in with a `tenantry.admin` token)."""
+    """Serve the operator console of a deployment (sign in with a `tenantry.admin` token)."""
+    from cli.operations import deployment_settings
     from console.serve import serve_console
 
-    settings = embedded_settings(data_dir)
+    settings = deployment_settings(data_dir, tokens=True)
     console.print(
         f"[bold]tenantry console[/] on http://{host}:{port}; data in {settings.data_dir}.\n"
         f"An operator token: [cyan]tenantry token --tenant contoso --role tenantry.admin "
-        f"--data-dir {data_dir}[/]"
+        f"--data-dir {settings.data_dir}[/]"
     )
     serve_console(settings, host=host, port=port)
 

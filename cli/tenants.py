@@ -72,6 +72,25 @@ def add(
         list[str] | None,
         typer.Option(help="NAME=ENV_VAR: store $ENV_VAR as the tenant's secret NAME; repeat."),
     ] = None,
+    requests_per_second: Annotated[
+        float | None,
+        typer.Option(
+            min=0, help="Requests per second (0: none); default TENANT_REQUESTS_PER_SECOND."
+        ),
+    ] = None,
+    burst: Annotated[
+        int | None, typer.Option(min=1, help="Requests at once; default TENANT_BURST.")
+    ] = None,
+    concurrent_runs: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Runs in progress at once (0: any); default TENANT_CONCURRENT_RUNS."
+        ),
+    ] = None,
+    max_queued: Annotated[
+        int | None,
+        typer.Option(min=0, help="Commands waiting to start (0: any); default TENANT_MAX_QUEUED."),
+    ] = None,
     azure: Annotated[
         str,
         typer.Option(
@@ -97,6 +116,12 @@ def add(
                 "name": name or tenant_id,
                 "display_name": display_name,
                 "lanes": lanes,
+                "limits": {
+                    "requests_per_second": requests_per_second,
+                    "burst": burst,
+                    "concurrent_runs": concurrent_runs,
+                    "max_queued": max_queued,
+                },
                 **extra,
             }
         )
@@ -165,8 +190,10 @@ def list_tenants(data_dir: DataDir = Path(".tenantry")) -> None:
     """The registered tenants."""
     registry, _ = _registry(data_dir)
     table = Table(title=str(registry.path))
-    for column in ("id", "name", "display name", "lanes"):
+    for column in ("id", "name", "display name", "lanes", "limits"):
         table.add_column(column)
     for tenant in registry.read():
-        table.add_row(tenant.id, tenant.name, tenant.display_name, str(tenant.lanes))
+        limits = tenant.limits.model_dump(exclude_none=True)
+        shown = ", ".join(f"{k}={v:g}" for k, v in limits.items()) or "defaults"
+        table.add_row(tenant.id, tenant.name, tenant.display_name, str(tenant.lanes), shown)
     out.print(table)

@@ -61,7 +61,7 @@ class QueueCounts:
 async def queue_counts(bus: Bus, queue: str) -> QueueCounts:
     """One read of the bus: the queue's per-session counts summed per tenant and in total."""
     sessions = await bus.session_counts(queue)
-    counted = all(s.active is not None and s.scheduled is not None for s in sessions)
+    counted = bus.counts_waiting_messages
     total = Waiting() if counted else Waiting(active=None, scheduled=None)
     by_tenant: dict[str, Waiting] = {}
     for counts in sessions:

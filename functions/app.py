@@ -1,17 +1,22 @@
 """The Azure Functions app: Service Bus triggers, sessions on, that call the workers' pipeline.
 
-`function_app.py` at the repository root exposes `app` for the Functions host. Settlement is
-manual (`auto_complete_messages=False`): the Service Bus extension's `ServiceBusMessageActions`
-completes, abandons or dead-letters each message with the pipeline's reason, so a message that
+`function_app.py` at the repository root exposes `app` for the Functions host. The triggers
+take the form Microsoft documents for settlement: the SDK-typed `ServiceBusReceivedMessage` and
+`ServiceBusMessageActions`, both from `azurefunctions-extensions-bindings-servicebus`. Settlement
+is manual (`auto_complete_messages=False`): the actions complete, abandon or dead-letter each
+message with the pipeline's reason, over the host's settlement gRPC service, so a message that
 can never succeed is dead-lettered at once instead of being retried up to the max delivery count.
 """
 
 from __future__ import annotations
 
 import azure.functions as func
-from azurefunctions.extensions.bindings.servicebus import ServiceBusMessageActions
+from azurefunctions.extensions.bindings.servicebus import (
+    ServiceBusMessageActions,
+    ServiceBusReceivedMessage,
+)
 
-from functions import runtime
+from functions import health, runtime
 from shared.queues import COMMANDS, WEBHOOKS
 
 CONNECTION = "SERVICEBUS"
@@ -30,7 +35,7 @@ app = func.FunctionApp()
     cardinality=func.Cardinality.ONE,
     auto_complete_messages=False,
 )
-async def commands(message: func.ServiceBusMessage, actions: ServiceBusMessageActions) -> None:
+async def commands(message: ServiceBusReceivedMessage, actions: ServiceBusMessageActions) -> None:
     """One tenant command: the same pipeline as the local fleet, settled as it decides."""
     await runtime.RUNTIME.handle(message, actions)
 
@@ -44,6 +49,13 @@ async def commands(message: func.ServiceBusMessage, actions: ServiceBusMessageAc
     cardinality=func.Cardinality.ONE,
     auto_complete_messages=False,
 )
-async def webhooks(message: func.ServiceBusMessage, actions: ServiceBusMessageActions) -> None:
+async def webhooks(message: ServiceBusReceivedMessage, actions: ServiceBusMessageActions) -> None:
     """One webhook delivery attempt: the same dispatcher as the local fleet."""
     await runtime.RUNTIME.deliver(message, actions)
+
+
+@app.function_name("ready")
+@app.route(route="health/ready", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def ready(req: func.HttpRequest) -> func.HttpResponse:
+    """Readiness: configured (else 503 naming the setting to fix), bus and store answering."""
+    return await health.ready_response(runtime.RUNTIME)

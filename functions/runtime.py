@@ -12,9 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import azure.functions as func
-
-from functions.delivery import FunctionsDelivery
+from functions.delivery import FunctionsDelivery, TriggeredMessage
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings, load_settings
 from workers.pipeline import Pipeline, Sleep
@@ -44,7 +42,7 @@ class ActionsSettler:
     """Settles the triggered message through the host (the calls are blocking gRPC)."""
 
     actions: MessageActions
-    message: func.ServiceBusMessage
+    message: TriggeredMessage
 
     async def complete(self) -> None:
         await asyncio.to_thread(self.actions.complete, self.message)
@@ -88,16 +86,16 @@ class Runtime:
             self._dispatcher = Dispatcher(await self.services())
         return self._dispatcher
 
-    async def handle(self, message: func.ServiceBusMessage, actions: MessageActions) -> Settlement:
+    async def handle(self, message: TriggeredMessage, actions: MessageActions) -> Settlement:
         """Run one triggered command through the pipeline and settle it as it decides."""
         return await self._run(await self.pipeline(), message, actions)
 
-    async def deliver(self, message: func.ServiceBusMessage, actions: MessageActions) -> Settlement:
+    async def deliver(self, message: TriggeredMessage, actions: MessageActions) -> Settlement:
         """Make one webhook delivery attempt and settle it as the dispatcher decides."""
         return await self._run(await self.dispatcher(), message, actions)
 
     async def _run(
-        self, processor: Processor, message: func.ServiceBusMessage, actions: MessageActions
+        self, processor: Processor, message: TriggeredMessage, actions: MessageActions
     ) -> Settlement:
         """Process and settle; an error outside the processor's decisions (the store
         unreachable, say) gives the message back for another delivery and is raised for the

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from ingress.limits import admit_request
 from ingress.problems import Problem
 from ingress.submit import Submitter
 from shared import boundary, logs
@@ -63,6 +65,8 @@ class Caller:
     principal: Principal
     scope: TenantScope
     submitter: Submitter
+    clock: Callable[[], float]
+    """The service's clock (seconds since the epoch)."""
 
     @property
     def tenant(self) -> Tenant:
@@ -124,11 +128,13 @@ async def get_caller(request: Request) -> Caller:
             "The tenant comes from your token; a request cannot name one.",
         )
     request.state.tenant_id = tenant.id
+    admit_request(request, services, tenant)
     logs.bind(tenant_id=tenant.id)  # the request's log context; TraceRequests restores it
     return Caller(
         principal=principal,
         scope=services.scope(tenant.id),
         submitter=request.app.state.submitter,
+        clock=services.clock,
     )
 
 

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from ingress import idempotency, links
+from ingress.limits import admit_command
 from ingress.prefer import requested_wait, wait_for_end
 from ingress.problems import Problem
 from shared.bootstrap import Services
@@ -121,6 +122,12 @@ class Submitter:
             found = await load(scope.store, job_id)
             job = found[0] if found else None
         if job is None:
+            try:
+                await admit_command(request, self._services, scope.tenant)
+            except Problem:
+                if reservation is not None:
+                    await idempotency.release(scope.store, reservation)
+                raise
             job = await self._enqueue(
                 request,
                 scope,
@@ -155,41 +162,43 @@ class Submitter:
     ) -> Job:
         settings = self._services.settings
         given = request.headers.get("traceparent")
-        with producing(
-            self._services.telemetry,
-            COMMANDS,
-            tenant_id=scope.tenant_id,
-            job_id=job_id,
-            command_type=command_type,
-            traceparent=given if given and TRACEPARENT.match(given) else None,
-        ) as traceparent:
-            envelope = Envelope(
-                command_id=job_id,
-                type=command_type,
+        try:
+            with producing(
+                self._services.telemetry,
+                COMMANDS,
                 tenant_id=scope.tenant_id,
-                subject=subject,
-                data=data,
-                traceparent=traceparent,
-                idempotency_key=key,
-                session_id=session_for(scope.tenant_id, lanes=scope.tenant.lanes, key=order_key),
-            )
-            message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
-            try:
+                job_id=job_id,
+                command_type=command_type,
+                traceparent=given if given and TRACEPARENT.match(given) else None,
+            ) as traceparent:
+                envelope = Envelope(
+                    command_id=job_id,
+                    type=command_type,
+                    tenant_id=scope.tenant_id,
+                    subject=subject,
+                    data=data,
+                    traceparent=traceparent,
+                    idempotency_key=key,
+                    session_id=session_for(
+                        scope.tenant_id, lanes=scope.tenant.lanes, key=order_key
+                    ),
+                )
+                message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
                 await self._services.bus.send(COMMANDS, [message])
-            except MessageTooLarge as exc:
-                if reservation is not None:
-                    await idempotency.release(scope.store, reservation)
+        except BaseException as exc:  # nothing was enqueued: free the key for the retry
+            if reservation is not None:
+                await idempotency.release(scope.store, reservation)
+            if isinstance(exc, MessageTooLarge):
                 raise Problem.of(
                     ErrorCode.TOO_LARGE, "The command is over the bus's message size limit."
                 ) from exc
-            except BusError as exc:
-                if reservation is not None:
-                    await idempotency.release(scope.store, reservation)
+            if isinstance(exc, BusError):
                 raise Problem.of(
                     ErrorCode.UNAVAILABLE,
                     "The service cannot accept commands right now; try again shortly.",
                     headers={"Retry-After": "5"},
                 ) from exc
+            raise
         job = new_job(job_id, command_type, envelope.time)
         accepted = await record_accepted(scope.store, job, envelope)
         if self._services.telemetry.enabled:

@@ -19,14 +19,56 @@ JOBS = "jobs"
 JOURNAL_FIELD = "_envelope"
 
 
+EXPIRED = "Expired"
+"""The error code of a job whose command was never run within its time to live."""
+
+_OUTCOMES = frozenset(code.value for code in ErrorCode) - {ErrorCode.DEAD_LETTERED.value}
+
+
+def dead_lettered(job: Job) -> bool:
+    """Whether the job failed because its message was dead-lettered (or expired), so the
+    command never decided anything: its error code is the dead-letter reason, not an outcome
+    (an `ErrorCode`)."""
+    return (
+        job.status is JobStatus.FAILED and job.error is not None and job.error.code not in _OUTCOMES
+    )
+
+
 def is_final(job: Job) -> bool:
     """Whether the job's command took its effect for good: ended, and not dead-lettered.
 
-    A dead-lettered command's job is `Failed` with `DeadLettered` for clients, but the ledger
-    lets a replay of that command run again and take the job forward.
+    A dead-lettered command's job is `Failed` with the dead-letter reason for clients, but the
+    ledger lets a replay of that command run again and take the job forward.
     """
-    dead_lettered = job.error is not None and job.error.code == ErrorCode.DEAD_LETTERED
-    return job.status.terminal and not dead_lettered
+    return job.status.terminal and not dead_lettered(job)
+
+
+async def fail_undecided(
+    store: TenantStore, job_id: str, *, code: str, message: str, at: datetime
+) -> Job | None:
+    """Mark the tenant's job `Failed` with `code` (a dead-letter reason, or `Expired`) unless
+    it already ended; the job as it is now, or None if the tenant has no such job."""
+    for _ in range(5):
+        stored = await store.get(JOBS, job_id)
+        if stored is None:
+            return None
+        job = Job.model_validate(without_store_fields(stored))
+        if job.status.terminal:
+            return job
+        failed = job.model_copy(
+            update={
+                "status": JobStatus.FAILED,
+                "last_updated_date_time": at,
+                "error": JobError(code=code, message=message),
+            }
+        )
+        kept = {k: v for k, v in stored.items() if k.startswith("_") and k != ETAG}
+        try:
+            await store.replace(JOBS, _to_doc(failed) | kept, if_match=str(stored[ETAG]))
+        except EtagMismatch:
+            continue
+        return failed
+    raise RuntimeError(f"job {job_id} kept changing while it was being failed")
 
 
 def new_job(job_id: str, command_type: str, at: datetime) -> Job:
@@ -45,6 +87,11 @@ def _to_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
     if envelope is not None:
         doc[JOURNAL_FIELD] = envelope.model_dump(mode="json", by_alias=True)
     return doc
+
+
+def as_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
+    """The job as the store keeps it, journaling `envelope` if one is given."""
+    return _to_doc(job, envelope)
 
 
 def journaled(doc: dict[str, Any]) -> Envelope | None:

@@ -1,10 +1,11 @@
 """Onboarding and removing a tenant: the registry entry, what the tenant needs, and its data.
 
 Adding registers the tenant in the registry file and sets the secrets the operator gives it
-(through the secrets port: Key Vault on Azure). Its storage needs nothing made in advance: the
-store partition, the blob area (a container on Azure) and the search slice appear with the
-first document, blob or chunk. The tenant model asks for no identity per tenant: the service's
-managed identity acts for every tenant, and tenancy is enforced by the tenant-bound clients.
+(through the secrets port: Key Vault on Azure). On Azure its blob container is created then
+(creating one is a control-plane right, which the apps do not use on a request); the store
+partition and the search slice appear with the first document or chunk. The tenant model
+asks for no identity per tenant: the service's managed identity acts for every tenant, and
+tenancy is enforced by the tenant-bound clients.
 
 Removing deletes everything the tenant has, through the ports, and says what it deleted: its
 pending commands and webhook deliveries on the bus (sessions it owns), its dead letters, every
@@ -69,7 +70,11 @@ def unregister(registry: RegistryFile, tenant_id: str) -> bool:
 
 
 async def provision(services: Services, tenant_id: str, secrets: Mapping[str, str]) -> list[str]:
-    """Set a registered tenant's secrets; the names set."""
+    """Make what the tenant's storage needs in advance (its blob container on Azure: the apps
+    never create one on a request), then set its secrets; the names set."""
+    prepare = getattr(services.blobs, "prepare_tenant", None)
+    if prepare is not None:
+        await prepare(tenant_id)
     vault = services.secrets.for_tenant(tenant_id)
     for name, value in secrets.items():
         await vault.set(name, value)

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     bus_duplicate_window_seconds: float = Field(600.0, ge=0)
     bus_max_delivery_count: int = Field(10, ge=1)
     command_ttl_seconds: float = Field(14 * 24 * 3600.0, gt=0)
+    dead_letter_scan_seconds: float = Field(
+        2.0, gt=0, description="How often a worker marks the jobs of new dead letters Failed."
+    )
+    job_expiry_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often a worker fails jobs left NotStarted past the TTL."
+    )
 
     # Ingress
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
@@ -91,6 +97,18 @@ class Settings(BaseSettings):
         "",
         description="Comma-separated addresses or CIDRs of proxies whose X-Forwarded-Proto and "
         "X-Forwarded-Host are honoured when PUBLIC_BASE_URL is unset.",
+    )
+
+    # Per-tenant limits (API.md, "Control"): defaults for registry entries without `limits`
+    tenant_requests_per_second: float = Field(
+        1000.0, ge=0, description="Requests a tenant may make per second (0: no limit)."
+    )
+    tenant_burst: int = Field(2000, ge=1, description="Requests a tenant may make at once.")
+    tenant_concurrent_runs: int = Field(
+        10, ge=0, description="Runs of one tenant in progress at once (0: no limit)."
+    )
+    tenant_max_queued: int = Field(
+        10_000, ge=0, description="Commands of one tenant accepted and not started (0: no limit)."
     )
 
     # Observability (OTEL_* exporter settings are read as OpenTelemetry names them)
@@ -202,6 +220,10 @@ class Settings(BaseSettings):
     @property
     def search_path(self) -> Path:
         return self.data_dir / "search.sqlite3"
+
+    @property
+    def rate_limits_path(self) -> Path:
+        return self.data_dir / "rate-limits"
 
 
 def load_settings(**overrides: object) -> Settings:

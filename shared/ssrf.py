@@ -121,7 +121,11 @@ def parse_url(url: str, policy: TargetPolicy) -> tuple[str, str, int]:
     if parsed.scheme not in ("https", "http") or not parsed.host:
         raise TargetRefused("invalid", "The URL must be absolute, with https and a host.")
     if parsed.scheme == "http" and policy.require_https:
-        raise TargetRefused("insecure", "Webhook URLs must use https.")
+        raise TargetRefused(
+            "insecure",
+            "Webhook URLs must use https (for a local receiver over http, the operator sets "
+            "WEBHOOK_REQUIRE_HTTPS=false).",
+        )
     if parsed.userinfo:
         raise TargetRefused("invalid", "The URL must not carry credentials.")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -168,6 +172,8 @@ async def check_target(
         family = refused_family(address)
         if family is not None and not policy.allows(host, address):
             raise TargetRefused(
-                family, f"The host '{host}' is a {family} address; webhooks may not call it."
+                family,
+                f"The host '{host}' is a {family} address; webhooks may not call it unless the "
+                "operator allows it in WEBHOOK_ALLOW_HOSTS.",
             )
     return Target(url=url, scheme=scheme, host=host, port=port, address=addresses[0])

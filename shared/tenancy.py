@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from shared.limits import TenantLimits
 from shared.queues import MAX_LANES
 
 if TYPE_CHECKING:
@@ -38,6 +39,11 @@ class Tenant(BaseModel):
         description="Bus sessions the tenant's commands spread over, by order key "
         "(`shared.ordering`): 1 keeps all of them in order; more run commands on different "
         "threads and resources in parallel.",
+    )
+    limits: TenantLimits = Field(
+        default_factory=TenantLimits,
+        description="Requests per second, burst, concurrent runs, queued commands; unset fields "
+        "take the settings' defaults (`TENANT_REQUESTS_PER_SECOND`, ...).",
     )
 
 

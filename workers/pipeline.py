@@ -18,21 +18,28 @@ from datetime import UTC, datetime, timedelta
 from pydantic import ValidationError
 
 from shared.bootstrap import Services
-from shared.contracts.commands import COMMANDS, INTERNAL_COMMANDS, Command
+from shared.cancellation import Claim, claim
+from shared.contracts.commands import COMMANDS, Command
 from shared.contracts.envelope import Envelope
 from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.resources import JobError, JobStatus
 from shared.jobs import is_final, load, transition
-from shared.messages import to_message
+from shared.messages import job_id_of, to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
-from shared.queues import is_command_session
+from shared.queues import is_command_session, session_for
 from workers.context import HandlerContext, Outcome
 from workers.delivery import Delivery
 from workers.handlers import HANDLERS, Handler
 from workers.middleware import Attempt, Failure, HandlerCall, JobEnding, Middleware, Retry
 from workers.observe import HandlerTelemetry, observed
 from workers.retries import Retries
-from workers.settlement import ABANDON, COMPLETE, Settlement, dead_letter
+from workers.settlement import (
+    ABANDON,
+    COMPLETE,
+    MAX_DELIVERY_COUNT_EXCEEDED,
+    Settlement,
+    dead_letter,
+)
 from workers.time_limit import TimeLimit
 from workers.webhooks.publisher import WebhookEvents
 
@@ -95,8 +102,9 @@ class Pipeline:
         """Handle the message and say how to settle it; raises nothing for a bad message."""
         try:
             envelope = Envelope.from_bytes(delivery.body)
-        except ValidationError as exc:
-            return dead_letter("InvalidEnvelope", _summary(exc))
+        except ValueError as exc:  # the codec's refusal or the schema's
+            summary = _summary(exc) if isinstance(exc, ValidationError) else str(exc)
+            return dead_letter("InvalidEnvelope", summary)
         with observed(self.services.telemetry, envelope, delivery, self._job_id(envelope)) as obs:
             settlement = await self._process(envelope, delivery)
             obs.settled(settlement.action, settlement.reason)
@@ -119,9 +127,11 @@ class Pipeline:
         job_id = self._job_id(envelope)
         current = await load(scope.store, job_id)
         ended = current is not None and is_final(current[0])
+        job = _Job(job_id, current[0].type if current else envelope.type, ended)
+        if current is not None and current[0].status is JobStatus.CANCELED:
+            return await self._canceled(envelope, job)  # never takes effect, not even replayed
         if ended and envelope.replay is None:
             return COMPLETE  # the ledger: this command already took effect
-        job = _Job(job_id, current[0].type if current else envelope.type, ended)
         try:
             command = model.model_validate(envelope.data)
         except ValidationError as exc:
@@ -135,6 +145,10 @@ class Pipeline:
                 ),
             )
             return dead_letter("InvalidCommand", _summary(exc))
+        if job.id == envelope.command_id and not ended:  # its own job, not a poll's run job
+            claimed = await claim(scope.store, job.id, envelope, self.now())
+            if claimed is Claim.CANCELED:
+                return await self._canceled(envelope, job)
         context = HandlerContext(
             envelope=envelope,
             scope=scope,
@@ -158,10 +172,23 @@ class Pipeline:
         )
         return COMPLETE
 
+    async def _canceled(self, envelope: Envelope, job: _Job) -> Settlement:
+        """A canceled job's command: announce the cancel (`job.canceled`) and do nothing else.
+
+        The announcement's message ids are derived from the job, so a redelivery repeats them
+        and the bus drops the repeats.
+        """
+        if job.id == envelope.command_id:
+            ending = JobEnding(
+                envelope, job.id, job.type, Outcome(status=JobStatus.CANCELED), self.now()
+            )
+            for middleware in self.middleware:
+                await middleware.before_job_end(ending)
+        return COMPLETE
+
     @staticmethod
     def _job_id(envelope: Envelope) -> str:
-        job_id = envelope.data.get("job_id") if envelope.type in INTERNAL_COMMANDS else None
-        return job_id if isinstance(job_id, str) else envelope.command_id
+        return job_id_of(envelope)
 
     async def _handle(
         self,
@@ -194,7 +221,7 @@ class Pipeline:
                     job,
                     Outcome(
                         status=JobStatus.FAILED,
-                        error_code=ErrorCode.DEAD_LETTERED,
+                        error_code=MAX_DELIVERY_COUNT_EXCEEDED,
                         error_message=f"The command failed {delivery.delivery_count} times and "
                         f"was dead-lettered; an operator can replay it. Last error: "
                         f"{decision.description}",
@@ -247,6 +274,12 @@ class Pipeline:
         command_id: str,
         delay_seconds: float,
     ) -> None:
+        tenant = self.services.registry.get(parent.tenant_id)
+        model = COMMANDS.get(parent.type)
+        key = command.order_key()
+        if tenant is not None and model is not None and model(**parent.data).order_key() != key:
+            # it changes something else (a run started by another's end): that thing's lane
+            session_id = session_for(tenant.id, lanes=tenant.lanes, key=key)
         follow_up = Envelope(
             command_id=command_id,
             type=command.TYPE,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from shared.settings import Settings
 from shared.transient import backoff_delay, transience
 from workers.middleware import Decision, Failure, Middleware, Retry
-from workers.settlement import ABANDON, dead_letter
+from workers.settlement import ABANDON, MAX_DELIVERY_COUNT_EXCEEDED, dead_letter
 
 log = logging.getLogger("tenantry.worker")
 
@@ -68,4 +68,4 @@ class Retries(Middleware):
             return retry
         if attempt.delivery.delivery_count < self._settings.bus_max_delivery_count:
             return ABANDON
-        return dead_letter("MaxDeliveryCountExceeded", failure.description)
+        return dead_letter(MAX_DELIVERY_COUNT_EXCEEDED, failure.description)

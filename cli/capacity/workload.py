@@ -78,7 +78,7 @@ class ScaleSettings(Model):
     instances: int | None = Field(
         None, ge=1, description="Fixed instance count (fleet policy, or to pin a plan)."
     )
-    min_instances: int = Field(0, ge=0, description="Always-ready instances.")
+    min_instances: int = Field(1, ge=0, description="Always-ready instances (Bicep: 1).")
     max_instances: int = Field(40, ge=1, description="maximumInstanceCount (Bicep).")
     scale_out_step: int = Field(4, ge=1)
     interval_s: float = Field(5.0, gt=0, description="Assumed decision interval.")

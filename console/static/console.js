@@ -8,7 +8,15 @@ const REFRESH_MS = 5000;
 const PAGE_SIZE = 50;
 const STATUSES = ["NotStarted", "Running", "Succeeded", "Failed", "Canceled"];
 
-const state = { offset: 0, filter: "", tenant: null, pending: null, timer: null, painted: false };
+const state = {
+  offset: 0,
+  filter: "",
+  tenant: null,
+  pending: null,
+  timer: null,
+  painted: false,
+  generation: 0,
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -76,6 +84,11 @@ function chart(lastHour) {
     "aria-label",
     STATUSES.map((s) => `${s} ${totals[s] || 0}`).join(", ") + " in the last hour",
   );
+  const background = document.createElementNS(ns, "rect");
+  background.setAttribute("class", "chart-bg");
+  background.setAttribute("width", width);
+  background.setAttribute("height", height);
+  svg.appendChild(background);
   const peak = Math.max(1, ...lastHour.buckets.map((b) => b.reduce((a, n) => a + n, 0)));
   const barWidth = width / lastHour.buckets.length - gap;
   lastHour.buckets.forEach((bucket, i) => {
@@ -147,7 +160,13 @@ function renderTenants(overview) {
 }
 
 function renderDeadLetters(letters) {
+  // A dead letter never changes, so its row is kept across refreshes: a button under the
+  // operator's pointer is not swapped for a new one while they click it.
+  const kept = new Map(
+    [...$("deadletter-rows").children].map((row) => [row.dataset.deadletter, row]),
+  );
   const rows = letters.map((dead) => {
+    if (kept.has(dead.id)) return kept.get(dead.id);
     const row = el("tr", null, { "data-deadletter": dead.id });
     const actions = el("td");
     const replay = el("button", "Replay", { type: "button", "data-action": "replay" });
@@ -259,6 +278,9 @@ function handle(error) {
 
 async function refresh() {
   if (state.pending) return;
+  // Only the newest refresh draws: an older answer arriving late (a timer's, racing a click on
+  // Next or on a tenant) never overwrites what the operator asked for since.
+  const generation = ++state.generation;
   const query = new URLSearchParams({ offset: state.offset, limit: PAGE_SIZE, q: state.filter });
   const dead = new URLSearchParams({ limit: 100 });
   if (state.tenant) dead.set("tenant", state.tenant);
@@ -269,6 +291,7 @@ async function refresh() {
       api("/api/audit?limit=20"),
       state.tenant ? api(`/api/tenants/${encodeURIComponent(state.tenant)}/webhooks`) : null,
     ]);
+    if (generation !== state.generation) return;
     $("signin").hidden = true;
     $("console").hidden = false;
     $("session").hidden = false;

@@ -53,6 +53,7 @@ resource operations 'Microsoft.ApiManagement/service/apis/operations@2023-05-01-
   }
 ]
 
+// Per-tenant limits at the gateway (tiers other than Consumption): ../apim/tenant-limits.bicep
 var template = loadTextContent('../apim/validate-jwt.xml')
 var withConfig = replace(template, '__OPENID_CONFIG_URL__', openIdConfigUrl)
 var withAudience = replace(withConfig, '__AUDIENCE__', audience)

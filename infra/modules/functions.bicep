@@ -17,8 +17,16 @@ param settings object
 @description('Resource ids of the user-assigned identities of tenants of kind `managed_identity`, attached beside the identity of the app.')
 param tenantIdentityIds array = []
 
+// The capacity model (`tenantry capacity`, README "Capacity and cost on Azure") chose both: the
+// largest workload below Service Bus Standard's and Cosmos DB's limits (10,000 tenants at 0.05
+// commands/s each) peaks at 13 instances; one always-ready instance spares the first command
+// after a quiet spell a scale decision and a cold start (up to 8 s of queue age) for about
+// 21 USD a month. tests/unit/test_capacity_model.py keeps the model's defaults equal to these.
 @description('Instances the app may scale out to.')
 param maximumInstanceCount int = 40
+
+@description('Always-ready instances of the `commands` function (0: scale from zero).')
+param alwaysReadyCommands int = 1
 
 // The host's own storage (leases, deployment packages), apart from tenants' files.
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -107,7 +115,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_222: the `publicNetworkAccess` parameter decides; Disabled needs private endpoints this template does not provision
   // checkov:skip=CKV_AZURE_17: the app has no HTTP triggers (Service Bus only); nothing inbound to authenticate with certificates
   // checkov:skip=CKV_AZURE_213: no HTTP endpoint to probe; the host reports its health to the platform and Application Insights
-  // checkov:skip=CKV_AZURE_212: Flex Consumption scales from zero on queue length; always-ready instances are a cost choice (functionAppConfig.scaleAndConcurrency.alwaysReady)
+  // checkov:skip=CKV_AZURE_212: one always-ready instance of `commands` (alwaysReadyCommands); the check looks for App Service plan instance counts, which Flex Consumption does not have
   name: 'func-${token}'
   location: location
   // azd finds the service `workers` of azure.yaml by this tag: on the site only, as azd stops when
@@ -136,6 +144,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: 2048
+        alwaysReady: alwaysReadyCommands > 0 ? [{ name: 'function:commands', instanceCount: alwaysReadyCommands }] : []
       }
       runtime: { name: 'python', version: '3.11' }
     }

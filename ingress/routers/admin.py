@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from ingress.deps import ServicesDep, require_admin
+from ingress.json_body import JsonRoute
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS
 from shared.audit import Action, AuditLog
@@ -24,7 +25,7 @@ from shared.recovery import actions, deadletters
 from shared.recovery.deadletters import DeadLetterFilter
 from shared.tokens import Principal
 
-router = APIRouter(prefix="/admin", tags=["operators"], responses=PROBLEMS)
+router = APIRouter(prefix="/admin", tags=["operators"], responses=PROBLEMS, route_class=JsonRoute)
 
 AdminDep = Annotated[Principal, Depends(require_admin)]
 Queue = Literal["commands", "webhooks"]

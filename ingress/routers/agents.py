@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ingress.deps import CallerDep
+from ingress.json_body import JsonRoute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, accepted, ok, ok_list
@@ -14,7 +15,7 @@ from shared.contracts.commands import AgentCreate, AgentDelete
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import AGENTS, Agent, present
 
-router = APIRouter(prefix="/agents", tags=["agents"], responses=PROBLEMS)
+router = APIRouter(prefix="/agents", tags=["agents"], responses=PROBLEMS, route_class=JsonRoute)
 
 
 @router.post("/", status_code=202, summary="Create an agent (async job)", responses=accepted())

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ingress.deps import Caller, CallerDep, ServicesDep
+from ingress.json_body import JsonRoute
 from ingress.multipart import MalformedMultipart, MultipartReader
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
@@ -28,7 +29,7 @@ from shared.filenames import ascii_filename, safe_filename
 from shared.ids import new_id
 from shared.ports.blobs import BlobInfo, BlobTooLarge, TenantBlobs
 
-router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS)
+router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS, route_class=JsonRoute)
 
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 """What a multipart body may add to its file (boundaries, headers, the `purpose` field)."""

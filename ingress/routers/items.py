@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from ingress.deps import CallerDep
+from ingress.json_body import JsonRoute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, accepted
@@ -16,7 +17,7 @@ from shared.contracts.commands import ItemBody, ItemCreate, ItemDelete, ItemUpda
 from shared.contracts.errors import ErrorCode
 from shared.contracts.items import collection_of, present_item
 
-router = APIRouter(prefix="/cosmos", tags=["items"], responses=PROBLEMS)
+router = APIRouter(prefix="/cosmos", tags=["items"], responses=PROBLEMS, route_class=JsonRoute)
 
 Container = Annotated[
     str, Path(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator
 
 from ingress.deps import CallerDep
+from ingress.json_body import JsonRoute
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, accepted
 from shared.contracts.commands import (
@@ -24,7 +25,7 @@ from shared.contracts.commands import (
 )
 from shared.ports.search import EmbedderMissing, FieldFilter, InvalidFilter, SearchHit, TenantIndex
 
-router = APIRouter(prefix="/search", tags=["search"], responses=PROBLEMS)
+router = APIRouter(prefix="/search", tags=["search"], responses=PROBLEMS, route_class=JsonRoute)
 
 SEARCH_PARAMETERS = frozenset({"query", "top", "mode"})
 MAX_FILTERS = 8

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingress.deps import Caller, CallerDep
+from ingress.json_body import JsonRoute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
 from ingress.responses import PROBLEMS, accepted, ok, ok_list
@@ -23,7 +24,9 @@ from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import Metadata
 from shared.contracts.resources import MESSAGES, RUNS, THREADS, Message, Run, Thread, present
 
-router = APIRouter(prefix="/agents/threads", tags=["threads"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/agents/threads", tags=["threads"], responses=PROBLEMS, route_class=JsonRoute
+)
 
 
 class NewThread(BaseModel):

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingress.deps import Caller, CallerDep, ServicesDep
+from ingress.json_body import JsonRoute
 from ingress.links import absolute
 from ingress.pagination import PageDep, fetch, paged
 from ingress.problems import Problem
@@ -27,9 +28,9 @@ from shared.ssrf import TargetPolicy, TargetRefused, check_target
 from shared.webhooks import deliveries, endpoints
 from shared.webhooks.deliveries import DeliveryMessage
 from shared.webhooks.endpoints import Endpoint
-from shared.webhooks.events import EventType
+from shared.webhooks.events import EVENT_TYPES, EventType
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEMS)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEMS, route_class=JsonRoute)
 
 EndpointId = Annotated[str, Path(pattern=r"^wh_[0-9a-f]{24}$")]
 DeliveryId = Annotated[str, Path(pattern=r"^msg_[0-9a-f]{24}$")]
@@ -43,7 +44,7 @@ class NewEndpoint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=1, max_length=2048)
-    events: list[EventType] = Field(min_length=1, max_length=4)
+    events: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES))
     description: str = Field("", max_length=512)
 
 

@@ -164,6 +164,32 @@ class RunPoll(Command):
         return thread_key(self.thread_id)
 
 
+class RunCancel(Command):
+    """Stop a run: `cancelling`, then `cancelled` once the engine has stopped it."""
+
+    TYPE = "run.cancel"
+
+    thread_id: ResourceId
+    run_id: ResourceId
+
+    def order_key(self) -> str:
+        return thread_key(self.thread_id)
+
+
+class RunStart(Command):
+    """Internal: start a run that waited for one of its tenant's run slots (`concurrent_runs`)."""
+
+    TYPE = "run.start"
+    INTERNAL = True
+
+    thread_id: ResourceId
+    run_id: ResourceId
+    job_id: str
+
+    def order_key(self) -> str:
+        return thread_key(self.thread_id)
+
+
 def _check_item(item: dict[str, Any]) -> dict[str, Any]:
     reject_tenant_fields(item)
     reserved = sorted(key for key in item if key.startswith("_"))

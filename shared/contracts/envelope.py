@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from shared.contracts import json_codec
 from shared.ids import new_id
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -46,9 +47,10 @@ class Envelope(BaseModel):
         """The wire form: compact JSON with camelCase names (`replay` only when set, so a
         worker that predates it still reads every ordinary command)."""
         unset = {"replay"} if self.replay is None else None
-        return self.model_dump_json(by_alias=True, exclude=unset).encode()
+        return json_codec.encode(self.model_dump(mode="json", by_alias=True, exclude=unset))
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:
-        """Parse and validate the wire form (raises pydantic.ValidationError)."""
-        return cls.model_validate_json(raw)
+        """Decode with the codec and limits the ingress applies to bodies, then validate
+        (raises `json_codec.JsonRefused` or pydantic's ValidationError, both ValueErrors)."""
+        return cls.model_validate(json_codec.decode(raw, json_codec.ENVELOPE))

@@ -21,6 +21,9 @@ class ErrorCode(StrEnum):
     DEAD_LETTERED = "DeadLettered"
     RUN_FAILED = "RunFailed"
     TIMEOUT = "Timeout"
+    RATE_LIMITED = "RateLimited"
+    ALREADY_ENDED = "AlreadyEnded"
+    ALREADY_STARTED = "AlreadyStarted"
     INTERNAL = "InternalError"
 
 
@@ -38,6 +41,9 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.DEAD_LETTERED: 500,
     ErrorCode.RUN_FAILED: 502,
     ErrorCode.TIMEOUT: 504,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.ALREADY_ENDED: 409,
+    ErrorCode.ALREADY_STARTED: 409,
     ErrorCode.INTERNAL: 500,
 }
 

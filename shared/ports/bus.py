@@ -174,6 +174,9 @@ class SessionReceiver(Protocol):
 class Bus(Protocol):
     """A namespace of session-enabled queues."""
 
+    counts_waiting_messages: bool
+    """Whether `session_counts` counts active and scheduled messages (else they are None)."""
+
     async def send(self, queue: str, messages: list[OutgoingMessage]) -> None:
         """Durably enqueue all of `messages` or none (raises `BusUnavailable`, `MessageTooLarge`).
 

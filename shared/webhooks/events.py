@@ -1,12 +1,15 @@
-"""Webhook events: the four types a tenant can subscribe to, and the body every receiver gets."""
+"""Webhook events: the types a tenant can subscribe to, and the body every receiver gets."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-EventType = Literal["job.succeeded", "job.failed", "run.completed", "run.failed"]
+EventType = Literal[
+    "job.succeeded", "job.failed", "job.canceled", "run.completed", "run.failed", "run.cancelled"
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
 def event_body(event_type: str, at: datetime, data: dict[str, Any]) -> str:

@@ -36,6 +36,8 @@ async def azure_blob_store(tmp_path: Path) -> AsyncIterator[BlobStore]:
     store = AzureBlobStore(
         service, registry, AccountKeySas(azurite.account_name, azurite.account_key)
     )
+    for tenant in TENANTS:
+        await store.prepare_tenant(tenant)  # as onboarding does
     try:
         yield store
     finally:

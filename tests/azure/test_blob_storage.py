@@ -40,6 +40,8 @@ async def blobs(azurite: Azurite) -> AsyncIterator[AzureBlobStore]:
     store = AzureBlobStore(
         service, REGISTRY, AccountKeySas(azurite.account_name, azurite.account_key)
     )
+    for tenant in REGISTRY:
+        await store.prepare_tenant(tenant.id)  # as onboarding does
     yield store
     await store.close()
 
@@ -212,6 +214,8 @@ async def test_a_hundred_sas_renewals_leave_a_bounded_number_of_clients_and_sess
     )
     before = _open_http_sessions()
     tenants = ("contoso", "fabrikam")
+    for tenant in tenants:
+        await store.prepare_tenant(tenant)
     signatures = set()
     for renewal in range(100):
         for tenant in tenants:
@@ -225,3 +229,37 @@ async def test_a_hundred_sas_renewals_leave_a_bounded_number_of_clients_and_sess
     assert len(signatures) == 100 * len(tenants), "every step renewed the SAS"
     await store.close()
     assert _open_http_sessions() == before
+
+
+async def test_a_tenants_requests_never_create_its_container_onboarding_does(
+    azurite: Azurite,
+) -> None:
+    import uuid
+
+    from shared.adapters.azure.blobs import TenantContainerMissing
+
+    tenant = Tenant.model_validate(
+        {"id": "newcomer", "azure": {"blob_container": f"new-{uuid.uuid4().hex[:12]}"}}
+    )
+    service = BlobServiceClient(
+        azurite.account_url,
+        credential={"account_name": azurite.account_name, "account_key": azurite.account_key},
+    )
+    store = AzureBlobStore(
+        service,
+        TenantRegistry([tenant]),
+        AccountKeySas(azurite.account_name, azurite.account_key),
+    )
+    blobs = store.for_tenant("newcomer")
+    assert await blobs.list_names() == []
+    assert await blobs.info("file_1") is None
+    assert await blobs.delete("file_1") is False
+    with pytest.raises(TenantContainerMissing, match="onboard"):
+        await blobs.put("file_1", _chunks(b"x"), content_type="text/plain")
+    names = [c.name async for c in service.list_containers(name_starts_with=blobs.container)]
+    assert names == [], "no request created the container"
+    await store.prepare_tenant("newcomer")
+    await store.prepare_tenant("newcomer")  # onboarding twice is fine
+    info = await blobs.put("file_1", _chunks(b"x"), content_type="text/plain")
+    assert info.size == 1 and await blobs.list_names() == ["file_1"]
+    await store.close()

@@ -75,7 +75,8 @@ class FakeReceived:
     session_id: str
     message_id: str
     sequence_number: int
-    delivery_count: int = 1
+    delivery_count: int = 0
+    """As the SDK returns it: the AMQP header's count of previous attempts."""
     lock_token: str = "lock-1"
     content_type: str = "application/json"
     enqueued_time_utc: datetime = datetime(2026, 1, 1, tzinfo=UTC)
@@ -250,7 +251,7 @@ async def test_the_next_session_is_asked_of_the_service_and_its_messages_are_dec
         session_id="contoso",
         message_id="job_1",
         sequence_number=7,
-        delivery_count=2,
+        delivery_count=1,
         application_properties={b"type": b"agent.create", b"tenantId": b"contoso"},
     )
     client.next_receiver = RecordingReceiver({}, queued=[received])
@@ -482,3 +483,15 @@ async def test_the_next_session_gets_time_for_a_cold_connection_even_when_polled
     assert client.receivers[0].options["max_wait_time"] == SESSION_CONNECT_SECONDS >= 5.0
     await bus.accept_next_session("commands", wait_seconds=30.0)
     assert client.receivers[1].options["max_wait_time"] == 30.0
+
+
+@pytest.mark.parametrize("delivery", [1, 2, 9, 10])
+def test_a_received_message_counts_its_deliveries_from_one_as_the_port_does(
+    delivery: int,
+) -> None:
+    from shared.adapters.azure.servicebus_messages import from_sdk
+    from tests.functions.received_messages import sdk_message
+
+    message = sdk_message(b"{}", message_id="m", session_id="contoso", delivery=delivery)
+    assert message.delivery_count == delivery - 1, "the SDK gives the AMQP header as it is"
+    assert from_sdk(message).delivery_count == delivery

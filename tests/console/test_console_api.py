@@ -55,6 +55,36 @@ async def test_every_call_of_the_page_refuses_a_token_without_the_operator_role_
     assert len(left) == 1, "a refused call changed nothing"
 
 
+def _concrete(path: str) -> str:
+    samples = {"tenant_id": "contoso", "dead_letter_id": "commands:1"}
+    return re.sub(r"\{(\w+)\}", lambda m: samples[m.group(1)], path)
+
+
+async def test_every_api_route_of_the_app_refuses_a_tenant_token(tmp_path: Path) -> None:
+    """Any route added under /api later is held to the same rule, listed here or not."""
+    from console.app import create_console_app
+
+    settings = settings_for(tmp_path)
+    async with running(settings, workers=False) as harness, console_of(harness) as console:
+        paths = create_console_app(settings, harness.services).openapi()["paths"]
+        calls = [
+            (method.upper(), _concrete(path))
+            for path, operations in paths.items()
+            if path.startswith("/api/")
+            for method in operations
+        ]
+        answers = [
+            (
+                m,
+                p,
+                (await console.client.request(m, p, headers=harness.auth("contoso"))).status_code,
+            )
+            for m, p in calls
+        ]
+    assert len(calls) >= len({p.split("?")[0] for _, p in PAGE_CALLS})
+    assert [a for a in answers if a[2] != 403] == []
+
+
 async def test_every_answer_carries_the_strict_content_security_policy(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     async with running(settings, workers=False) as harness, console_of(harness) as console:

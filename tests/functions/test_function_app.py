@@ -1,7 +1,9 @@
 """The Azure Functions app: its indexed bindings, and its triggers run on the local adapters.
 
-The triggers are called as the host calls them, with real `azure.functions` Service Bus
-messages; settlement goes to a recording stand-in for the extension's `ServiceBusMessageActions`.
+The triggers are called as the worker calls them, with the SDK-typed message the Service Bus
+extension decodes from what the host sends (`tests.functions.received_messages`); settlement
+goes to a recording stand-in for the extension's `ServiceBusMessageActions`, which takes the
+same calls (`tests/functions/test_language_worker.py` answers them over the host's gRPC).
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.functions.meta import Datum
-from azure.functions.servicebus import ServiceBusMessage
 
 import functions.runtime as runtime
 from function_app import app
-from functions.delivery import session_id_of
+from functions.delivery import FunctionsDelivery
 from functions.runtime import Runtime
 from shared.contracts.envelope import Envelope
 from shared.jobs import load
 from shared.settings import Settings
+from tests.functions.received_messages import sdk_message
 from tests.harness import settings_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -71,19 +72,8 @@ def sb_message(
     message_id: str,
     session_id: str | None,
     delivery_count: int = 1,
-    metadata: dict[str, Any] | None = None,
-) -> ServiceBusMessage:
-    return ServiceBusMessage(
-        body=body,
-        message_id=message_id,
-        session_id=session_id,
-        delivery_count=delivery_count,
-        lock_token=f"lock-{message_id}",
-        content_type="application/json",
-        application_properties={},
-        user_properties={},
-        trigger_metadata=metadata,
-    )
+) -> Any:
+    return sdk_message(body, message_id=message_id, session_id=session_id, delivery=delivery_count)
 
 
 @pytest.fixture
@@ -114,8 +104,47 @@ def test_each_queue_has_a_session_enabled_trigger_on_the_service_bus_connection(
     assert binding_json["scriptFile"] == "function_app.py"
 
 
-def test_the_app_has_exactly_the_two_queue_triggers() -> None:
-    assert sorted(indexed()) == ["commands", "webhooks"]
+def test_the_app_has_the_two_queue_triggers_and_the_readiness_route() -> None:
+    assert sorted(indexed()) == ["commands", "ready", "webhooks"]
+    binding_json, _ = indexed()["ready"]
+    trigger = next(b for b in binding_json["bindings"] if b["type"] == "httpTrigger")
+    assert (trigger["route"], trigger["authLevel"], trigger["methods"]) == (
+        "health/ready",
+        "ANONYMOUS",
+        ["GET"],
+    )
+
+
+def _ready_request() -> Any:
+    import azure.functions as func
+
+    return func.HttpRequest("GET", "http://localhost/api/health/ready", body=b"")
+
+
+async def test_a_configured_app_is_ready(settings: Settings) -> None:
+    _, ready = indexed()["ready"]
+    response = await ready(req=_ready_request())
+    assert response.status_code == 200
+    assert json.loads(response.get_body())["status"] == "ready"
+
+
+@pytest.mark.parametrize(
+    ("adapter", "missing"),
+    [("engine_adapter", "FOUNDRY_PROJECT_ENDPOINT"), ("store_adapter", "COSMOS_ENDPOINT")],
+)
+async def test_a_misconfigured_app_says_what_to_fix_on_readiness_instead_of_failing_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, adapter: str, missing: str
+) -> None:
+    broken = settings_for(tmp_path).model_copy(update={adapter: "azure"})
+    monkeypatch.setattr(runtime, "RUNTIME", Runtime(lambda: broken))
+    _, ready = indexed()["ready"]
+    for _ in range(2):  # the error is reported each time, not only on the first call
+        response = await ready(req=_ready_request())
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
+        body = json.loads(response.get_body())
+        assert body["status"] == "misconfigured"
+        assert missing in body["checks"]["configuration"]
 
 
 def _duration(text: str) -> timedelta:
@@ -157,7 +186,9 @@ async def test_a_command_runs_end_to_end_and_is_completed(settings: Settings) ->
     assert await pipeline.services.store.for_tenant("fabrikam").get("items.notes", "n1") is None
 
 
-async def test_the_session_id_falls_back_to_the_trigger_metadata(settings: Settings) -> None:
+async def test_the_session_and_delivery_come_from_the_amqp_message_the_host_sent(
+    settings: Settings,
+) -> None:
     _, trigger = indexed()["commands"]
     envelope = Envelope(
         type="item.create",
@@ -165,13 +196,14 @@ async def test_the_session_id_falls_back_to_the_trigger_metadata(settings: Setti
         subject="u",
         data={"container": "notes", "item": {"id": "n2"}},
     )
-    message = sb_message(
-        envelope.to_bytes(),
-        message_id=envelope.command_id,
-        session_id=None,
-        metadata={"MessageSession": Datum(json.dumps({"SessionId": "fabrikam"}), "json")},
+    message = sb_message(envelope.to_bytes(), message_id=envelope.command_id, session_id="fabrikam")
+    delivery = FunctionsDelivery(message)
+    assert (delivery.session_id, delivery.message_id, delivery.delivery_count) == (
+        "fabrikam",
+        envelope.command_id,
+        1,
     )
-    assert session_id_of(message) == "fabrikam"
+    assert delivery.body == envelope.to_bytes()
     actions = RecordingActions()
     await trigger(message=message, actions=actions)
     assert actions.calls == [("complete", envelope.command_id)]

@@ -121,6 +121,22 @@ def _run_create(world: World) -> None:
     assert run["status"] in {"queued", "in_progress", "completed"}
 
 
+def _run_cancel(world: World) -> None:
+    """A run that already completed: the poller drives the cancel to its (failed) end."""
+    path = f"/agents/threads/{world.thread['id']}/runs"
+    run = world.run("POST", path, json={"agent_id": world.agent["id"]})
+    while run["status"] not in ("completed", "failed", "cancelled", "expired"):
+        run = world.client.send_request(
+            HttpRequest("GET", f"{world.client._base_url}{path}/{run['id']}")
+        ).json()
+    poller = _begin(world.client, "POST", f"{path}/{run['id']}/cancel")
+    with pytest.raises(HttpResponseError) as raised:
+        poller.result(timeout=60)
+    assert poller.status() == "Failed"
+    assert raised.value.response is not None
+    assert raised.value.response.json()["error"]["code"] == "AlreadyEnded"
+
+
 def _file_create(world: World) -> None:
     files = {"file": ("notes.txt", b"polled notes", "text/plain")}
     created = world.run("POST", "/files", files=files, data={"purpose": "assistants"})
@@ -167,6 +183,7 @@ CASES = [
     Case("DELETE", "/agents/threads/{thread_id}", _thread_delete),
     Case("POST", "/agents/threads/{thread_id}/messages", _message_create),
     Case("POST", "/agents/threads/{thread_id}/runs", _run_create),
+    Case("POST", "/agents/threads/{thread_id}/runs/{run_id}/cancel", _run_cancel),
     Case("POST", "/files", _file_create),
     Case("DELETE", "/files/{file_id}", _file_delete),
     Case("POST", "/search/documents", _documents_index),

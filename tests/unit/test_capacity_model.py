@@ -172,5 +172,6 @@ def test_the_model_defaults_are_what_host_json_and_the_bicep_deploy() -> None:
     assert host.prefetch == service_bus["prefetchCount"]
     functions = (root / "infra" / "modules" / "functions.bicep").read_text()
     assert f"param maximumInstanceCount int = {scale.max_instances}" in functions
+    assert f"param alwaysReadyCommands int = {scale.min_instances}" in functions
     servicebus = (root / "infra" / "modules" / "servicebus.bicep").read_text()
     assert f"lockDuration: 'PT{host.lock_duration_s:g}S'" in servicebus

@@ -89,7 +89,9 @@ async def test_a_poison_command_is_dead_lettered_then_replayed_by_the_cli_to_suc
         poison_job, healthy = await poison(harness)
 
         failed = await job(harness, "contoso", poison_job)
-        assert failed["status"] == "Failed" and failed["error"]["code"] == "DeadLettered"
+        assert (
+            failed["status"] == "Failed" and failed["error"]["code"] == "MaxDeliveryCountExceeded"
+        )
         [dead] = await harness.services.bus.peek_dead_letters(COMMANDS)
         assert dead.reason == "MaxDeliveryCountExceeded" and dead.delivery_count == 3
         assert "the downstream service is down" in dead.description

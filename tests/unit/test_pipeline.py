@@ -87,7 +87,7 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_and_its_job_says_
     job = await load(services.store.for_tenant("contoso"), Envelope.from_bytes(body).command_id)
     assert job is not None
     assert job[0].status == "Failed" and job[0].error is not None
-    assert job[0].error.code == "DeadLettered"
+    assert job[0].error.code == "MaxDeliveryCountExceeded"
 
 
 async def test_a_command_for_a_missing_resource_fails_its_job_and_completes(

@@ -23,13 +23,15 @@ from shared.contracts.commands import (
     ItemDelete,
     ItemUpdate,
     MessageCreate,
+    RunCancel,
     RunCreate,
     RunPoll,
+    RunStart,
     ThreadCreate,
     ThreadDelete,
 )
 from workers.context import HandlerContext, Outcome
-from workers.handlers import agents, documents, files, items, runs, threads
+from workers.handlers import agents, documents, files, items, run_control, runs, threads
 
 C = TypeVar("C", bound=Command)
 
@@ -69,6 +71,8 @@ HANDLERS: dict[type[Command], Handler] = handler_table(
     handles(MessageCreate, threads.create_message),
     handles(RunCreate, runs.create_run),
     handles(RunPoll, runs.poll_run),
+    handles(RunStart, run_control.start_waiting_run),
+    handles(RunCancel, run_control.cancel_run),
     handles(ItemCreate, items.create_item),
     handles(ItemUpdate, items.update_item),
     handles(ItemDelete, items.delete_item),

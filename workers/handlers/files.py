@@ -15,7 +15,7 @@ from typing import BinaryIO, cast
 from shared.contracts.commands import FileCreate, FileDelete
 from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.metadata import stamped
-from shared.contracts.resources import FILES, File, present
+from shared.contracts.resources import FILES, File, present, without_store_fields
 from shared.file_kinds import FileKind, kind_of
 from shared.ports.blobs import BlobMissing, TenantBlobs
 from shared.ports.search import SearchDocument
@@ -39,6 +39,13 @@ async def create_file(cmd: FileCreate, ctx: HandlerContext) -> Outcome:
     location = f"/files/{cmd.file_id}"
     existing = await store.get(FILES, cmd.file_id)
     if existing is not None and existing.get("status") != "uploaded":
+        done = File.model_validate(without_store_fields(existing))
+        if (
+            ctx.envelope.replay == "journal"
+            and done.status == "processed"
+            and done.purpose == "assistants"
+        ):
+            await _index(done, ctx)  # a replay rebuilds the passages a loss took (same ids)
         return Outcome(result=present(File, existing), location=location)
     info = await ctx.scope.blobs.info(cmd.file_id)
     if info is None:

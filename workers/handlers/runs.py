@@ -6,7 +6,8 @@ schedules a `run.poll` on the same session; each poll looks once and schedules t
 
 from __future__ import annotations
 
-from shared.contracts.commands import RunCreate, RunPoll
+from shared import run_events, run_slots
+from shared.contracts.commands import RunCreate, RunPoll, RunStart
 from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import stamped
 from shared.contracts.resources import (
@@ -16,6 +17,7 @@ from shared.contracts.resources import (
     THREADS,
     Agent,
     JobStatus,
+    Message,
     Run,
     RunError,
     RunStatus,
@@ -23,7 +25,9 @@ from shared.contracts.resources import (
     without_store_fields,
 )
 from shared.ids import derived_id
+from shared.limits import limits_of
 from shared.ports.engine import RunState
+from shared.run_slots import Waiter
 from workers.context import HandlerContext, Outcome
 from workers.effects import require
 from workers.handlers.agents import definition
@@ -31,6 +35,8 @@ from workers.handlers.threads import text_message
 from workers.retrieval import latest_question, retrieve, uses_file_search
 
 MAX_POLL_DELAY_SECONDS = 5.0
+RUN_JOBS = "run_jobs"
+"""Which job each run belongs to: a cancel ends the run's job, not only its own."""
 
 
 def _location(run: Run) -> str:
@@ -44,7 +50,7 @@ def poll_delay(interval: float, attempt: int) -> float:
 
 async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
     """Check the thread and agent are the tenant's, start the run, schedule its first poll."""
-    store, engine = ctx.scope.store, ctx.scope.engine
+    store = ctx.scope.store
     thread = await require(store, THREADS, cmd.thread_id, "Thread")
     agent = Agent.model_validate(
         without_store_fields(await require(store, AGENTS, cmd.agent_id, "Agent"))
@@ -61,33 +67,61 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
     )
     stored, _ = await store.create_if_absent(RUNS, run.model_dump(mode="json"))
     current = Run.model_validate(without_store_fields(stored))
+    await run_events.record_status(store, present(Run, stored), ctx.created_at)
     if current.status.terminal:
         return _finished(current, ctx.command_id)
+    await store.create_if_absent(RUN_JOBS, {"id": run.id, "job_id": ctx.command_id})
+    waiter = Waiter(run.id, cmd.thread_id, ctx.command_id)
+    if not current.engine_ref and not await _slot(ctx, waiter):
+        return _running(current)  # waits `queued` until a run of the tenant ends
+    return await start(ctx, current, thread, agent, cmd.instructions)
+
+
+async def _slot(ctx: HandlerContext, waiter: Waiter) -> bool:
+    """A run slot for the run, unless its tenant's `concurrent_runs` are all taken."""
+    limit = limits_of(ctx.scope.tenant.limits, ctx.settings).concurrent_runs
+    return limit <= 0 or await run_slots.acquire(ctx.scope.store, waiter, limit)
+
+
+def _running(run: Run) -> Outcome:
+    return Outcome(
+        status=JobStatus.RUNNING, result=present(Run, _doc(run)), location=_location(run)
+    )
+
+
+async def start(
+    ctx: HandlerContext,
+    current: Run,
+    thread: dict[str, object],
+    agent: Agent,
+    instructions: str | None,
+) -> Outcome:
+    """Start the run in the engine (once) and schedule its first poll."""
+    store = ctx.scope.store
     if not current.engine_ref:
         knowledge = []
         if uses_file_search(agent):
-            question = await latest_question(store, cmd.thread_id)
+            question = await latest_question(store, current.thread_id)
             knowledge = await retrieve(ctx.scope.search, question, top=ctx.settings.retrieval_top)
-        engine_ref = await engine.start_run(
-            run.id,
-            str(thread.get("engine_ref") or cmd.thread_id),
+        engine_ref = await ctx.scope.engine.start_run(
+            current.id,
+            str(thread.get("engine_ref") or current.thread_id),
             definition(agent),
             agent.engine_ref or agent.id,
-            cmd.instructions,
+            instructions,
             knowledge,
         )
         current = current.model_copy(
             update={
                 "status": RunStatus.IN_PROGRESS,
-                "started_at": ctx.created_at,
+                "started_at": int(ctx.now().timestamp()),
                 "engine_ref": engine_ref,
             }
         )
         await store.replace(RUNS, _doc(current))
+        await run_events.record_status(store, present(Run, _doc(current)), ctx.created_at)
     await _schedule_poll(ctx, current, attempt=0)
-    return Outcome(
-        status=JobStatus.RUNNING, result=present(Run, _doc(current)), location=_location(current)
-    )
+    return _running(current)
 
 
 async def _schedule_poll(ctx: HandlerContext, run: Run, *, attempt: int) -> None:
@@ -113,9 +147,12 @@ async def poll_run(cmd: RunPoll, ctx: HandlerContext) -> Outcome:
     store = ctx.scope.store
     doc = await store.get(RUNS, cmd.run_id)
     if doc is None:  # the thread was deleted while the run went on
+        await free_slot(ctx, cmd.run_id)
         return Outcome(job_id=cmd.job_id, pending=True)
     run = Run.model_validate(without_store_fields(doc))
-    if run.status.terminal:
+    if run.status.terminal:  # recorded by a delivery that died before it ended the job
+        await run_events.record_status(store, present(Run, doc), run.completed_at or 0)
+        await free_slot(ctx, run.id)
         return _finished(run, cmd.job_id)
     state = await ctx.scope.engine.poll_run(run.engine_ref)
     now = int(ctx.now().timestamp())
@@ -140,7 +177,17 @@ async def poll_run(cmd: RunPoll, ctx: HandlerContext) -> Outcome:
         }
     )
     await store.replace(RUNS, _doc(run))
+    await run_events.record_status(store, present(Run, _doc(run)), now)
+    await free_slot(ctx, run.id)
     return _finished(run, cmd.job_id)
+
+
+async def free_slot(ctx: HandlerContext, run_id: str) -> None:
+    """Give the ended run's slot to the first run waiting for one, and start that run."""
+    limit = limits_of(ctx.scope.tenant.limits, ctx.settings).concurrent_runs
+    for waiter in await run_slots.release(ctx.scope.store, run_id, limit):
+        start = RunStart(thread_id=waiter.thread_id, run_id=waiter.run_id, job_id=waiter.job_id)
+        await ctx.follow_up(start, derived_id("start", waiter.run_id), 0.0)
 
 
 async def _add_answer(ctx: HandlerContext, run: Run, state: RunState) -> None:
@@ -166,13 +213,21 @@ async def _add_answer(ctx: HandlerContext, run: Run, state: RunState) -> None:
         assistant_id=run.assistant_id,
         run_id=run.id,
     )
-    await ctx.scope.store.create_if_absent(MESSAGES, message.model_dump(mode="json"))
+    stored, _ = await ctx.scope.store.create_if_absent(MESSAGES, message.model_dump(mode="json"))
+    shown = present(Message, stored)
+    at = int(ctx.now().timestamp())
+    await run_events.record(ctx.scope.store, run.id, "thread.message.created", shown, at)
+    await run_events.record(ctx.scope.store, run.id, "thread.message.completed", shown, at)
 
 
 def _finished(run: Run, job_id: str) -> Outcome:
     result = present(Run, _doc(run))
     if run.status is RunStatus.COMPLETED:
         return Outcome(result=result, location=_location(run), job_id=job_id)
+    if run.status is RunStatus.CANCELLED:
+        return Outcome(
+            status=JobStatus.CANCELED, result=result, location=_location(run), job_id=job_id
+        )
     error = run.last_error.message if run.last_error else f"The run ended {run.status.value}."
     return Outcome(
         status=JobStatus.FAILED,

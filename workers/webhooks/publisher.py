@@ -19,24 +19,31 @@ from shared.webhooks.deliveries import DeliveryMessage, delivery_id
 from shared.webhooks.events import event_body
 from workers.middleware import JobEnding, Middleware
 
+JOB_EVENTS = {
+    JobStatus.SUCCEEDED: "job.succeeded",
+    JobStatus.FAILED: "job.failed",
+    JobStatus.CANCELED: "job.canceled",
+}
+RUN_EVENTS = {RunStatus.COMPLETED: "run.completed", RunStatus.CANCELLED: "run.cancelled"}
+"""A run that ended otherwise (failed, expired) is `run.failed`."""
+
 
 def events_of(ending: JobEnding) -> list[tuple[str, dict[str, Any]]]:
-    """The events a job's end makes: `job.succeeded` or `job.failed`, and for a run its own."""
+    """The events a job's end makes: `job.succeeded`, `job.failed` or `job.canceled`, and for a
+    run its own (`run.completed`, `run.failed` or `run.cancelled`)."""
     outcome = ending.outcome
-    succeeded = outcome.status is JobStatus.SUCCEEDED
     job: dict[str, Any] = {"jobId": ending.job_id, "type": ending.job_type}
     job["status"] = outcome.status.value
     if outcome.location:
         job["resourceLocation"] = outcome.location
     if outcome.error_code is not None:
         job["error"] = {"code": outcome.error_code, "message": outcome.error_message or ""}
-    made = [("job.succeeded" if succeeded else "job.failed", job)]
+    made = [(JOB_EVENTS[outcome.status], job)]
     run = outcome.result or {}
     if run.get("object") == "thread.run" and RunStatus(run["status"]).terminal:
-        completed = run["status"] == RunStatus.COMPLETED.value
         made.append(
             (
-                "run.completed" if completed else "run.failed",
+                RUN_EVENTS.get(RunStatus(run["status"]), "run.failed"),
                 {
                     "jobId": ending.job_id,
                     "threadId": run["thread_id"],

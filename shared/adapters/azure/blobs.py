@@ -1,7 +1,8 @@
 """The `BlobStore` port on Azure Blob Storage (`azure-storage-blob`, async).
 
 A container per tenant, named from the registry (never from input). The shared identity only
-creates containers and signs SAS tokens; every blob call of a tenant goes through a client built
+creates containers (`prepare_tenant`: at onboarding, never on a request path, as creating one is
+a control-plane right) and signs SAS tokens; every blob call of a tenant goes through a client built
 from a short-lived SAS for that tenant's container alone, renewed before it expires. A client
 replaced by a renewal may still be streaming, so it is closed (with its connection pool) once
 its SAS has expired and a grace period has passed: a long-running process holds at most two
@@ -22,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobBlock, ContentSettings
-from azure.storage.blob.aio import BlobServiceClient, ContainerClient
+from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
 
 from shared.adapters.azure.blob_sas import SasIssuer, container_name
 from shared.ports.blobs import BlobInfo, BlobMissing, BlobTooLarge, check_blob_name
@@ -57,7 +58,6 @@ class AzureBlobStore:
         self._clock = clock
         self._clients: dict[str, tuple[ContainerClient, datetime]] = {}
         self._retired: list[tuple[ContainerClient, datetime]] = []
-        self._created: set[str] = set()
         self._lock = asyncio.Lock()
 
     def for_tenant(self, tenant_id: str) -> AzureTenantBlobs:
@@ -67,6 +67,15 @@ class AzureBlobStore:
             raise KeyError(tenant_id)
         return AzureTenantBlobs(self, container_name(tenant))
 
+    async def prepare_tenant(self, tenant_id: str) -> None:
+        """Create the tenant's container if it is not there (onboarding calls this).
+
+        It needs `containers/write` on the account, which the onboarding operator and the
+        deployment hold; the apps' requests never create a container.
+        """
+        with contextlib.suppress(ResourceExistsError):
+            await self._service.create_container(self.for_tenant(tenant_id).container)
+
     async def tenant_client(self, container: str) -> ContainerClient:
         """A client for `container` alone, from a SAS with at least a third of its life left."""
         async with self._lock:
@@ -75,10 +84,6 @@ class AzureBlobStore:
             cached = self._clients.get(container)
             if cached is not None and cached[1] - now > self._lifetime / 3:
                 return cached[0]
-            if container not in self._created:
-                with contextlib.suppress(ResourceExistsError):
-                    await self._service.create_container(container)
-                self._created.add(container)
             expiry = now + self._lifetime
             sas = await self._issuer.container_sas(container, expiry)
             client = ContainerClient(self._service.url, container, credential=sas)
@@ -111,6 +116,14 @@ class AzureBlobStore:
         await self._service.close()
 
 
+class TenantContainerMissing(LookupError):
+    """The tenant's container was never made: onboard the tenant (`tenantry tenants add`)."""
+
+
+def _container_missing(exc: ResourceNotFoundError) -> bool:
+    return getattr(exc, "error_code", None) == "ContainerNotFound"
+
+
 class AzureTenantBlobs:
     """One tenant's container, reached only through its SAS client."""
 
@@ -130,6 +143,24 @@ class AzureTenantBlobs:
         blob = (await self._store.tenant_client(self.container)).get_blob_client(
             check_blob_name(name)
         )
+        try:
+            return await self._put(blob, chunks, content_type, max_bytes, name)
+        except ResourceNotFoundError as exc:
+            if _container_missing(exc):
+                raise TenantContainerMissing(
+                    f"container {self.container} does not exist: onboard the tenant "
+                    "(tenantry tenants add), which creates it"
+                ) from exc
+            raise
+
+    async def _put(
+        self,
+        blob: BlobClient,
+        chunks: AsyncIterable[bytes],
+        content_type: str,
+        max_bytes: int | None,
+        name: str,
+    ) -> BlobInfo:
         digest, size, blocks, pending = hashlib.sha256(), 0, list[BlobBlock](), bytearray()
 
         async def stage(data: bytes) -> None:
@@ -197,4 +228,9 @@ class AzureTenantBlobs:
     async def list_names(self, prefix: str = "") -> list[str]:
         """Names of this container's blobs starting with `prefix`."""
         client = await self._store.tenant_client(self.container)
-        return [name async for name in client.list_blob_names(name_starts_with=prefix or None)]
+        try:
+            return [name async for name in client.list_blob_names(name_starts_with=prefix or None)]
+        except ResourceNotFoundError as exc:
+            if _container_missing(exc):
+                return []  # not onboarded yet: nothing stored
+            raise

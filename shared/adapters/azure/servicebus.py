@@ -87,6 +87,9 @@ async def _opened(receiver: ServiceBusReceiver, *, accepting: bool) -> None:
 class ServiceBusBus:
     """Sends through one cached sender per queue; receives one session per receiver."""
 
+    counts_waiting_messages = False
+    """Service Bus counts whole queues only; a session's messages are peeked under its lock."""
+
     def __init__(self, client: ServiceBusClient, *, receive_wait_seconds: float = 1.0) -> None:
         self._client = client
         self._senders: dict[str, ServiceBusSender] = {}

@@ -56,6 +56,17 @@ def _utc(value: datetime | None) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def delivery_count_of(message: ServiceBusReceivedMessage) -> int:
+    """Which delivery of the message this is: 1 the first time.
+
+    The SDK returns the AMQP header's `delivery-count` as it is, and AMQP 1.0 defines it as the
+    number of *previous* unsuccessful attempts: Service Bus puts its DeliveryCount minus one
+    there (the .NET SDK adds the one back; the Python SDK does not). Counting from 1, as the
+    port and the local bus do, is what lets the pipeline recognise the last delivery.
+    """
+    return int(message.delivery_count or 0) + 1
+
+
 def from_sdk(message: ServiceBusReceivedMessage) -> ReceivedMessage:
     """A locked delivery as the port describes it."""
     return ReceivedMessage(
@@ -63,7 +74,7 @@ def from_sdk(message: ServiceBusReceivedMessage) -> ReceivedMessage:
         session_id=message.session_id or "",
         message_id=str(message.message_id),
         sequence_number=int(message.sequence_number or 0),
-        delivery_count=int(message.delivery_count or 0),
+        delivery_count=delivery_count_of(message),
         enqueued_time=_utc(message.enqueued_time_utc),
         content_type=message.content_type or "",
         application_properties=properties_of(message),
@@ -83,7 +94,7 @@ def dead_letter_of(message: ServiceBusReceivedMessage) -> DeadLetter:
         session_id=message.session_id or "",
         message_id=str(message.message_id),
         sequence_number=int(message.sequence_number or 0),
-        delivery_count=int(message.delivery_count or 0),
+        delivery_count=delivery_count_of(message),
         enqueued_time=enqueued,
         dead_lettered_time=enqueued,
         reason=message.dead_letter_reason or "",

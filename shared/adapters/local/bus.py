@@ -55,6 +55,8 @@ _POLL_MAX_SECONDS = 0.1
 class SqliteBus:
     """The `Bus` port on an embedded SQLite file; queues are created implicitly by name."""
 
+    counts_waiting_messages = True
+
     def __init__(
         self,
         path: Path,

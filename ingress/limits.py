@@ -1,0 +1,103 @@
+"""Per-tenant limits at the ingress: the request rate, and the commands waiting to start.
+
+Both answer 429 problem details (`code: RateLimited`) with `Retry-After`; the request rate
+also says where the tenant stands in `RateLimit-Limit`, `-Remaining` and `-Reset`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+
+from ingress.problems import Problem
+from shared.bootstrap import Services
+from shared.contracts.errors import ErrorCode
+from shared.contracts.resources import JobStatus
+from shared.jobs import JOBS
+from shared.limits import limits_of
+from shared.ports.store import TenantStore
+from shared.rate_limit import SharedRateLimiter
+from shared.tenancy import Tenant
+
+BACKLOG_REFRESH_SECONDS = 1.0
+"""How long a count of a tenant's waiting commands is trusted before it is counted again."""
+
+
+def _limiter(app: FastAPI, services: Services) -> SharedRateLimiter:
+    limiter: SharedRateLimiter | None = getattr(app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = SharedRateLimiter(services.settings.rate_limits_path, services.clock)
+        app.state.rate_limiter = limiter
+    return limiter
+
+
+def admit_request(request: Request, services: Services, tenant: Tenant) -> None:
+    """Take one request from the tenant's rate, or refuse it with 429."""
+    limits = limits_of(tenant.limits, services.settings)
+    if limits.requests_per_second <= 0:
+        return
+    decision = _limiter(request.app, services).take(
+        tenant.id, limits.requests_per_second, limits.burst
+    )
+    if not decision.allowed:
+        raise Problem.of(
+            ErrorCode.RATE_LIMITED,
+            f"Over {limits.requests_per_second:g} requests per second (burst {limits.burst}); "
+            "retry after the time Retry-After gives.",
+            headers=decision.headers(),
+        )
+
+
+@dataclass
+class _Count:
+    queued: int
+    counted_at: float
+
+
+@dataclass
+class Backlog:
+    """Each tenant's commands accepted and not yet started, as this process last counted them.
+
+    A count is the tenant's `NotStarted` jobs, read again once it is a second old; commands
+    this process accepts in between are added to it, so a burst from one process cannot run
+    past the limit between two counts.
+    """
+
+    counts: dict[str, _Count] = field(default_factory=dict)
+
+    async def admit(self, store: TenantStore, tenant_id: str, max_queued: int, now: float) -> None:
+        """Refuse with 429 if the tenant already has `max_queued` commands waiting."""
+        if max_queued <= 0:
+            return
+        count = self.counts.get(tenant_id)
+        if count is None or now - count.counted_at >= BACKLOG_REFRESH_SECONDS:
+            page = await store.list(
+                JOBS, where={"status": JobStatus.NOT_STARTED.value}, limit=max_queued
+            )
+            queued = max_queued if page.next_cursor else len(page.items)
+            count = self.counts[tenant_id] = _Count(queued, now)
+        if count.queued >= max_queued:
+            raise Problem.of(
+                ErrorCode.RATE_LIMITED,
+                f"{max_queued} commands are already waiting to start; retry once some have.",
+                headers={"Retry-After": str(int(BACKLOG_REFRESH_SECONDS) or 1)},
+            )
+
+    def accepted(self, tenant_id: str) -> None:
+        """Count one more command waiting, until the next count."""
+        count = self.counts.get(tenant_id)
+        if count is not None:
+            count.queued += 1
+
+
+async def admit_command(request: Request, services: Services, tenant: Tenant) -> None:
+    """Refuse a new command with 429 while the tenant's waiting commands are at `max_queued`."""
+    backlog: Backlog | None = getattr(request.app.state, "backlog", None)
+    if backlog is None:
+        backlog = request.app.state.backlog = Backlog()
+    limits = limits_of(tenant.limits, services.settings)
+    store = services.store.for_tenant(tenant.id)
+    await backlog.admit(store, tenant.id, limits.max_queued, time.monotonic())
+    backlog.accepted(tenant.id)
