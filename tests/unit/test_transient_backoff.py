@@ -129,7 +129,7 @@ async def test_a_handler_failing_transiently_five_times_succeeds_on_the_sixth_at
         ]
         await harness.wait_for_jobs("fabrikam", others)
         assert [await _status(harness, "fabrikam", j) for j in others] == ["Succeeded"] * 3
-        assert await _status(harness, "contoso", created) == "NotStarted"
+        assert await _status(harness, "contoso", created) in ("NotStarted", "Running")
         assert await _status(harness, "contoso", patched) == "NotStarted"  # kept behind it
 
         await wait_out(clock, lambda: len(calls) > len(FAILURES))
