@@ -38,9 +38,9 @@ from cli.capacity.workload import (  # noqa: E402
     TenantClass,
     Workload,
 )
+from shared.adapters.local import bus as bus_module  # noqa: E402
 from shared.adapters.local.bus import SqliteBus  # noqa: E402
 from shared.ports.bus import OutgoingMessage, ReceivedMessage  # noqa: E402
-from workers import session_worker  # noqa: E402
 from workers.session_worker import SessionWorker  # noqa: E402
 from workers.settlement import COMPLETE, Settlement  # noqa: E402
 
@@ -55,10 +55,13 @@ def workloads(seconds: float) -> dict[str, Workload]:
         policy="fleet",
         max_concurrent_sessions=SLOTS,
         batch_size=BATCH,
+        # an idle worker waits in the bus's accept: a send rings it at once, and the bus
+        # polls (5 ms doubling to 100 ms) only for what no one rings for
         idle_backoff_ms=(
-            session_worker.IDLE_MIN_SECONDS * 1000,
-            session_worker.IDLE_MAX_SECONDS * 1000,
+            bus_module._POLL_FIRST_SECONDS * 1000,
+            bus_module._POLL_MAX_SECONDS * 1000,
         ),
+        wake_on_send=True,
     )
 
     def make(name: str, rate: float, *classes: TenantClass) -> Workload:

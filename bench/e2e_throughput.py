@@ -20,11 +20,12 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.load import LOAD_LIMITS
 from cli.deployment import LocalDeployment
 
 
-def _fleet_peak_rss_kib(root_pid: int) -> int:
-    """Sum of the peak resident sizes (VmHWM) of the deployment's processes."""
+def _fleet_peak_rss_kib(root_pid: int, field: str = "VmHWM") -> int:
+    """Sum of the peak resident sizes (VmHWM; VmRSS: now) of the deployment's processes."""
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -35,7 +36,7 @@ def _fleet_peak_rss_kib(root_pid: int) -> int:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         if int(fields.get("PPid", "0").strip()) == root_pid or int(entry.name) == root_pid:
-            total += int(fields.get("VmHWM", "0 kB").split()[0])
+            total += int(fields.get(field, "0 kB").split()[0])
     return total
 
 
@@ -78,11 +79,17 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--ingress-processes", type=int, default=1)
     args = parser.parse_args()
     tenants = [{"id": f"t{i:04d}"} for i in range(args.tenants)]
     with tempfile.TemporaryDirectory(prefix="tenantry-bench-") as tmp:
-        env = {"TENANTS": json.dumps(tenants)}
-        with LocalDeployment(Path(tmp), workers=args.workers, env=env) as live:
+        env = {"TENANTS": json.dumps(tenants), **LOAD_LIMITS}
+        with LocalDeployment(
+            Path(tmp), workers=args.workers, ingress_processes=args.ingress_processes, env=env
+        ) as live:
+            assert live.pid is not None
+            time.sleep(2.0)  # every process has started and settled
+            rest_kib = _fleet_peak_rss_kib(live.pid, "VmRSS")
             tokens = [live.token(t["id"]) for t in tenants]
             started = time.perf_counter()
             submit_seconds = asyncio.run(_submit(live.url, tokens, args.commands, args.concurrency))
@@ -96,15 +103,18 @@ def main() -> None:
         "tenants": args.tenants,
         "commands": args.commands,
         "workers": args.workers,
+        "ingress_processes": args.ingress_processes,
         "submit_per_second": round(args.commands / submit_seconds, 1),
         "end_to_end_jobs_per_second": round(args.commands / total, 1),
         "seconds": round(total, 2),
+        "rest_rss_mib_all_processes": round(rest_kib / 1024, 1),
         "peak_rss_mib_all_processes": round(peak_kib / 1024, 1),
         "cpus": os.cpu_count(),
     }
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "e2e_throughput.json").write_text(json.dumps(figures, indent=2))
+    name = "e2e_throughput" + (f"-{args.ingress_processes}p" if args.ingress_processes > 1 else "")
+    (out / f"{name}.json").write_text(json.dumps(figures, indent=2))
     for key, value in figures.items():
         print(f"{key:>32}: {value}")
 

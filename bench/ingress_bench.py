@@ -6,6 +6,7 @@ uvicorn settings (one process, uvloop, httptools, no access log). tenantry runs 
 accepted command is still verified, stamped, committed to the bus and recorded as a job.
 
     .venv/bin/python bench/ingress_bench.py --seconds 10 --connections 1 16 64
+    .venv/bin/python bench/ingress_bench.py --seconds 10 --connections 16 --ingress-processes 2
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.load import LOAD_LIMITS
 from cli.deployment import LocalDeployment, free_port
 
 LUA = """
@@ -71,8 +73,10 @@ def run_wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, f
     return figures
 
 
-def start_floor() -> tuple[subprocess.Popen[bytes], str]:
+def start_floor(processes: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+    """The floor app on a free port, with `processes` uvicorn worker processes."""
     port = free_port()
+    workers = ["--workers", str(processes)] if processes > 1 else []
     process = subprocess.Popen(
         [
             sys.executable,
@@ -86,6 +90,7 @@ def start_floor() -> tuple[subprocess.Popen[bytes], str]:
             "--no-access-log",
             "--log-level",
             "warning",
+            *workers,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -104,11 +109,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument(
+        "--ingress-processes",
+        type=int,
+        default=1,
+        help="tenantry's ingress processes; the floor runs with as many uvicorn workers",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     results: dict[str, dict[str, dict[str, float]]] = {"floor": {}, "tenantry": {}}
-    floor, floor_url = start_floor()
+    floor, floor_url = start_floor(args.ingress_processes)
     try:
         for c in args.connections:
             results["floor"][str(c)] = run_wrk(floor_url, "none", c, args.seconds)
@@ -117,7 +128,9 @@ def main() -> None:
         floor.wait()
     with (
         tempfile.TemporaryDirectory(prefix="tenantry-ingress-") as tmp,
-        LocalDeployment(Path(tmp), workers=0) as live,
+        LocalDeployment(
+            Path(tmp), workers=0, env=LOAD_LIMITS, ingress_processes=args.ingress_processes
+        ) as live,
     ):
         token = live.token("contoso")
         for c in args.connections:
@@ -134,7 +147,10 @@ def main() -> None:
         )
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "ingress.json").write_text(json.dumps(results, indent=2))
+    name = (
+        "ingress.json" if args.ingress_processes == 1 else f"ingress-{args.ingress_processes}p.json"
+    )
+    (out / name).write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

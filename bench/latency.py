@@ -6,7 +6,9 @@ aiohttp receiver (`WEBHOOK_ALLOW_HOSTS=127.0.0.1`, plain http allowed), and the 
 settings) as the reference for the synchronous part. Commands are item creations sent one at
 a time: each waits for its webhook and its job's end before the next, so the system is idle
 when each is submitted. Times are from the client's clock before the request: the 202, the
-job's `lastUpdatedDateTime` when it turned Succeeded, the receiver's clock on arrival.
+job's `lastUpdatedDateTime` when it turned Succeeded, the receiver's clock on arrival. Then
+the same commands with `Prefer: wait=10`: the round trip, and how long after the job ended
+(its `lastUpdatedDateTime`) the synchronous answer arrived.
 
 Prints p50/p95 of each and writes bench/results/latency.json. Not a test: nothing here asserts
 a time.
@@ -90,7 +92,13 @@ async def _tenantry(samples: int, data_dir: Path) -> dict[str, list[float]]:
     store = Store(data_dir)
     receiver = Receiver()
     runner = await receiver.start()
-    times: dict[str, list[float]] = {"accepted": [], "succeeded": [], "webhook": []}
+    times: dict[str, list[float]] = {
+        "accepted": [],
+        "succeeded": [],
+        "webhook": [],
+        "waited": [],
+        "after_end": [],
+    }
     try:
         with LocalDeployment(data_dir, workers=2, env=env) as live:
             async with Client(live.url, {TENANT: live.token(TENANT)}) as client:
@@ -110,6 +118,19 @@ async def _tenantry(samples: int, data_dir: Path) -> dict[str, list[float]]:
                         times["succeeded"].append(ended.ended_at - sent.sent_at)
                         times["webhook"].append(hooked - sent.sent_at)
                     await asyncio.sleep(0.02)
+                for n in range(-3, samples):  # the same with `Prefer: wait`: one round trip
+                    sent_at = time.time()
+                    status, _ = await client.call(
+                        TENANT, "POST", "/cosmos/bench", {"n": n}, Prefer="wait=10"
+                    )
+                    answered_at = time.time()
+                    if status != 201:
+                        raise SystemExit(f"POST with Prefer: wait answered {status}")
+                    ended_at = await asyncio.to_thread(store.last_job_end, TENANT)
+                    if n >= 0:
+                        times["waited"].append(answered_at - sent_at)
+                        times["after_end"].append(max(answered_at - ended_at, 0.0))
+                    await asyncio.sleep(0.02)
     finally:
         await runner.cleanup()
     return times
@@ -128,6 +149,8 @@ def main() -> None:
         "accepted": summary_ms(times["accepted"]),
         "submit_to_succeeded": summary_ms(times["succeeded"]),
         "submit_to_webhook": summary_ms(times["webhook"]),
+        "prefer_wait_answered": summary_ms(times["waited"]),
+        "prefer_wait_after_job_end": summary_ms(times["after_end"]),
     }
     write_results("latency", figures)
     print(f"{'idle system, ms':>30} {'p50':>7} {'p95':>7} {'max':>7}")
@@ -136,6 +159,8 @@ def main() -> None:
         ("tenantry: 202 answered", "accepted"),
         ("submit -> Succeeded", "submit_to_succeeded"),
         ("submit -> webhook received", "submit_to_webhook"),
+        ("Prefer: wait, answered", "prefer_wait_answered"),
+        ("Prefer: wait, after job end", "prefer_wait_after_job_end"),
     ):
         row = figures[key]
         assert isinstance(row, dict)

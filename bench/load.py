@@ -45,9 +45,17 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
     }
 
 
+LOAD_LIMITS = {
+    "TENANT_REQUESTS_PER_SECOND": "1000000",
+    "TENANT_BURST": "1000000",
+    "TENANT_MAX_QUEUED": "1000000",
+}
+"""Per-tenant limits no benchmark reaches: the limiter runs on every request, refusing none."""
+
+
 def tenants_env(tenants: Iterable[dict[str, Any]], **extra: str) -> dict[str, str]:
-    """The environment that makes a deployment serve these tenants."""
-    return {"TENANTS": json.dumps(list(tenants)), **extra}
+    """The environment that makes a deployment serve these tenants (under `LOAD_LIMITS`)."""
+    return {"TENANTS": json.dumps(list(tenants)), **LOAD_LIMITS, **extra}
 
 
 def write_results(name: str, figures: dict[str, Any]) -> Path:
@@ -187,6 +195,15 @@ class Store:
                 if status in ENDED:
                     found[job_id] = JobEnd(status, datetime.fromisoformat(updated).timestamp())
         return found
+
+    def last_job_end(self, tenant: str) -> float:
+        """When the tenant's most recently created job was last updated (epoch seconds)."""
+        rows = self._query(
+            "SELECT json_extract(body, '$.lastUpdatedDateTime') FROM documents "
+            "WHERE tenant_id = ? AND collection = 'jobs' ORDER BY seq DESC LIMIT 1",
+            (tenant,),
+        )
+        return datetime.fromisoformat(rows[0][0]).timestamp()
 
     async def wait_for(
         self, job_ids: Iterable[str], *, timeout: float = 600, poll: float = 0.05

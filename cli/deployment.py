@@ -50,6 +50,7 @@ class LocalDeployment:
         data_dir: Path,
         *,
         workers: int = 2,
+        ingress_processes: int = 1,
         env: Mapping[str, str] | None = None,
         log_path: Path | None = None,
     ) -> None:
@@ -64,6 +65,8 @@ class LocalDeployment:
             str(self.port),
             "--workers",
             str(workers),
+            "--ingress-processes",
+            str(ingress_processes),
             "--data-dir",
             str(data_dir),
         ]
@@ -101,9 +104,15 @@ class LocalDeployment:
         """The `tenantry up` process, while it runs."""
         return self._child.pid
 
-    def stop(self) -> None:
-        """Interrupt it as Ctrl-C would, then make sure the whole process group is gone."""
-        self._child.stop(signal.SIGINT, timeout=30)
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> None:
+        """Stop it with `sig` (Ctrl-C by default); past 30 s, kill its whole process group."""
+        self._child.stop(sig, timeout=30)
+
+    def kill(self) -> None:
+        """SIGKILL the `tenantry up` process alone, as an OOM killer would (not its group)."""
+        if self._child.process is not None:
+            self._child.process.kill()
+            self._child.process.wait()
 
     def __enter__(self) -> LocalDeployment:
         return self.start()

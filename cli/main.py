@@ -35,16 +35,26 @@ def up(
     workers: Annotated[
         int | None, typer.Option(min=0, help="Worker processes (default: WORKER_PROCESSES, 2).")
     ] = None,
+    ingress_processes: Annotated[
+        int | None,
+        typer.Option(min=1, help="Ingress processes sharing the port [default: one per core]."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Serve the ingress and the worker fleet on embedded defaults."""
     from cli.banner import banner
-    from cli.serve import serve
+    from cli.serve import default_ingress_processes, serve
 
     settings = embedded_settings(for_serving(data_dir))
     workers = settings.worker_processes if workers is None else workers
     console.print(banner(settings, host=host, port=port, workers=workers), soft_wrap=True)
-    serve(settings, host=host, port=port, workers=workers)
+    serve(
+        settings,
+        host=host,
+        port=port,
+        workers=workers,
+        ingress_processes=ingress_processes or default_ingress_processes(),
+    )
 
 
 @app.command()

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ingress import problems
-from ingress.middleware import BodyLimit, RequestContext
+from ingress import openapi, problems
+from ingress.middleware import Edge
 from ingress.misconfigured import RefuseWhileMisconfigured
 from ingress.routers import (
     admin,
@@ -24,7 +24,6 @@ from ingress.routers import (
     webhooks,
 )
 from ingress.submit import Submitter
-from ingress.tracing import TraceRequests
 from shared.bootstrap import ConfigurationError, Services, bootstrap
 from shared.settings import Settings
 from shared.tokens import TokenVerifier
@@ -75,6 +74,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.services = services
         app.state.submitter = Submitter(services)
     problems.install(app)
+    openapi.install(app, settings.public_base_url)
     # the busiest routes first: FastAPI tries the routers in order
     for module in (
         items,
@@ -90,10 +90,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     upload_limit = settings.files_max_bytes + files.MULTIPART_OVERHEAD_BYTES
+    app.add_middleware(RefuseWhileMisconfigured)  # inside Edge: its 503 gets the request id
     app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, path_limits={"/files": upload_limit}
+        Edge,
+        max_bytes=settings.max_body_bytes,
+        path_limits={"/files": upload_limit},
+        body_timeout_seconds=settings.http_body_timeout_seconds,
+        max_concurrent=settings.http_max_concurrent_requests,
     )
-    app.add_middleware(RefuseWhileMisconfigured)
-    app.add_middleware(TraceRequests)
-    app.add_middleware(RequestContext)
     return app

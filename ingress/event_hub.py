@@ -100,8 +100,11 @@ class RunEventHub:
         seen = self._seen.get(tenant_id)
         skipped = seen is None or (page.next_cursor is not None and not ids & seen)
         self._seen[tenant_id] = ids
+        streams = self._streams.get(tenant_id, set())
+        if ids == seen and all(s.caught_up for s in streams):
+            return  # nothing new: the common case at rest
         by_run: dict[str, list[Subscription]] = defaultdict(list)
-        for subscription in list(self._streams.get(tenant_id, ())):
+        for subscription in list(streams):
             by_run[subscription.run_id].append(subscription)
         for run_id, followers in by_run.items():  # one read per run, however many follow it
             behind = [s for s in followers if skipped or not s.caught_up]

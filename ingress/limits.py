@@ -50,6 +50,21 @@ def admit_request(request: Request, services: Services, tenant: Tenant) -> None:
         )
 
 
+COUNT_PAGE = 500
+
+
+async def _waiting(store: TenantStore, up_to: int) -> int:
+    """The tenant's `NotStarted` jobs among its newest, counted up to `up_to`."""
+    waiting, after = 0, None
+    while True:
+        page = await store.list(JOBS, limit=COUNT_PAGE, after=after)
+        found = sum(1 for doc in page.items if doc.get("status") == JobStatus.NOT_STARTED.value)
+        waiting += found
+        if waiting >= up_to or found == 0 or page.next_cursor is None:
+            return waiting
+        after = page.next_cursor
+
+
 @dataclass
 class _Count:
     queued: int
@@ -62,7 +77,9 @@ class Backlog:
 
     A count is the tenant's `NotStarted` jobs, read again once it is a second old; commands
     this process accepts in between are added to it, so a burst from one process cannot run
-    past the limit between two counts.
+    past the limit between two counts. Commands start in the order they came, so the waiting
+    ones are the newest: the count reads the newest jobs a page at a time and stops at a page
+    with none waiting, or at the limit, never reading the tenant's whole history.
     """
 
     counts: dict[str, _Count] = field(default_factory=dict)
@@ -73,11 +90,7 @@ class Backlog:
             return
         count = self.counts.get(tenant_id)
         if count is None or now - count.counted_at >= BACKLOG_REFRESH_SECONDS:
-            page = await store.list(
-                JOBS, where={"status": JobStatus.NOT_STARTED.value}, limit=max_queued
-            )
-            queued = max_queued if page.next_cursor else len(page.items)
-            count = self.counts[tenant_id] = _Count(queued, now)
+            count = self.counts[tenant_id] = _Count(await _waiting(store, max_queued), now)
         if count.queued >= max_queued:
             raise Problem.of(
                 ErrorCode.RATE_LIMITED,

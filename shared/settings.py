@@ -87,6 +87,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     prefer_wait_max_seconds: int = Field(60, ge=0, le=60)
     idempotency_retention_hours: int = Field(24, ge=24)
+    http_header_timeout_seconds: float = Field(
+        10.0, gt=0, description="A request's line and headers must arrive within this (408)."
+    )
+    http_body_timeout_seconds: float = Field(
+        30.0, gt=0, description="Longest pause while a request body arrives (408, closed)."
+    )
+    http_keep_alive_seconds: float = Field(
+        5.0, gt=0, description="An idle kept-alive connection is closed after this."
+    )
+    http_max_concurrent_requests: int = Field(
+        1000, ge=1, description="Requests in flight per ingress process; past it, 503."
+    )
     public_base_url: str | None = Field(
         None,
         pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",

@@ -28,17 +28,26 @@ UNNAMED_REASON = "DeadLettered"
 
 async def fail_job_of(services: Services, dead: DeadLetter) -> bool:
     """Mark the job of one dead-lettered command `Failed` unless it ended; whether it did now."""
-    tenant = services.registry.get(tenant_of_session(dead.session_id))
-    if tenant is None:
-        log.warning("dead letter %s names no registered tenant", dead.message_id)
-        return False
     job_id = str(dead.application_properties.get(JOB_ID) or dead.message_id)
-    reason = dead.reason or UNNAMED_REASON
+    return await fail_job_named(
+        services, dead.session_id, job_id, dead.reason or UNNAMED_REASON, dead.description
+    )
+
+
+async def fail_job_named(
+    services: Services, session_id: str, job_id: str, reason: str, description: str
+) -> bool:
+    """Mark job `job_id` of the tenant `session_id` names `Failed` with `reason`, unless it
+    ended or the tenant is not registered; whether it failed now."""
+    tenant = services.registry.get(tenant_of_session(session_id))
+    if tenant is None:
+        log.warning("dead letter of job %s names no registered tenant", job_id)
+        return False
     job = await fail_undecided(
         services.scope(tenant.id).store,
         job_id,
         code=reason,
-        message=f"The command was dead-lettered ({reason}): {dead.description} "
+        message=f"The command was dead-lettered ({reason}): {description} "
         "An operator can replay it (`tenantry dlq replay`).",
         at=datetime.fromtimestamp(services.clock(), UTC),
     )

@@ -28,6 +28,7 @@ from shared.messages import job_id_of, to_message
 from shared.queues import COMMANDS as COMMANDS_QUEUE
 from shared.queues import is_command_session, session_for
 from workers.context import HandlerContext, Outcome
+from workers.dead_lettered_jobs import fail_job_named
 from workers.delivery import Delivery
 from workers.handlers import HANDLERS, Handler
 from workers.middleware import Attempt, Failure, HandlerCall, JobEnding, Middleware, Retry
@@ -46,6 +47,8 @@ from workers.webhooks.publisher import WebhookEvents
 log = logging.getLogger("tenantry.worker")
 
 Sleep = Callable[[float], Awaitable[None]]
+INVALID_ENVELOPE = "InvalidEnvelope"
+"""The dead-letter reason of a message that is not an envelope."""
 
 
 def standard_middleware(services: Services) -> list[Middleware]:
@@ -104,7 +107,11 @@ class Pipeline:
             envelope = Envelope.from_bytes(delivery.body)
         except ValueError as exc:  # the codec's refusal or the schema's
             summary = _summary(exc) if isinstance(exc, ValidationError) else str(exc)
-            return dead_letter("InvalidEnvelope", summary)
+            # nothing in it can be trusted: the message id names the job, the session the tenant
+            await fail_job_named(
+                self.services, delivery.session_id, delivery.message_id, INVALID_ENVELOPE, summary
+            )
+            return dead_letter(INVALID_ENVELOPE, summary)
         with observed(self.services.telemetry, envelope, delivery, self._job_id(envelope)) as obs:
             settlement = await self._process(envelope, delivery)
             obs.settled(settlement.action, settlement.reason)

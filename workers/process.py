@@ -51,7 +51,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
 
 def main(settings: Settings) -> None:
-    """Run one worker process: SIGTERM finishes in-flight work and exits; SIGINT is the parent's."""
+    """Run one worker process: SIGTERM finishes in-flight work and exits; SIGINT is the parent's.
+
+    Started by `workers.fleet.Fleet`, it ends at once if its parent does (`shared.spawned`).
+    """
     configure_logging(json_lines=settings.log_format == "json", level=settings.log_level)
 
     async def _run() -> None:

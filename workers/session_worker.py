@@ -3,9 +3,8 @@
 Each slot accepts the least recently served free session, handles one batch of its messages in
 order, settles each as the pipeline decides, renews the session lock while a handler is slow,
 and lets the session go, so a tenant with a backlog takes turns with everyone else. With no
-session to accept, the worker backs off (2 ms doubling to 100 ms), but a slot letting a session
-go wakes it at once: that session may hold more messages, and a session that waited for a free
-slot may now be taken, so neither waits out a back-off.
+session to accept, the worker waits in the bus's `accept_next_session`, which wakes as soon as
+a message is sent or a session let go, by any process.
 """
 
 from __future__ import annotations
@@ -13,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from shared.ports.bus import (
     Bus,
@@ -28,8 +29,9 @@ from workers.settlement import Processor, settle
 
 log = logging.getLogger("tenantry.worker")
 
-IDLE_MIN_SECONDS = 0.002
 IDLE_MAX_SECONDS = 0.1
+ACCEPT_WAIT_SECONDS = 0.25
+"""How long one accept waits for a session; also how late a stop is noticed when idle."""
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,7 @@ class SessionWorker:
         """Accept and serve sessions until `stop`; then let in-flight work finish or go back."""
         slots = asyncio.Semaphore(self._concurrency)
         serving: set[asyncio.Task[None]] = set()
-        wake = asyncio.Event()  # set when a slot lets its session go, and when stopping
-        relay = asyncio.create_task(_set_when(stop, wake))
-        try:
-            await self._accept(stop, wake, slots, serving)
-        finally:
-            relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay
+        await self._accept(stop, slots, serving)
         if serving:
             _, late = await asyncio.wait(serving, timeout=grace_seconds)
             for task in late:  # their messages' locks expire and they are delivered again
@@ -91,21 +86,30 @@ class SessionWorker:
     async def _accept(
         self,
         stop: asyncio.Event,
-        wake: asyncio.Event,
         slots: asyncio.Semaphore,
         serving: set[asyncio.Task[None]],
     ) -> None:
-        idle = IDLE_MIN_SECONDS
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
             await slots.acquire()
+            if stop.is_set():
+                slots.release()
+                break
+            asked_at = loop.time()
             try:
-                receiver = await self._bus.accept_next_session(self._queue, prefetch=self._batch)
+                # the bus waits for a session (the local bus wakes on a ring from whichever
+                # process sent a message or let a session go; Service Bus long-polls)
+                receiver = await _unless_stopped(
+                    stop,
+                    self._bus.accept_next_session(
+                        self._queue, prefetch=self._batch, wait_seconds=ACCEPT_WAIT_SECONDS
+                    ),
+                )
             except NoSessionAvailable:
                 slots.release()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), idle)
-                idle = IDLE_MIN_SECONDS if wake.is_set() else min(idle * 2, IDLE_MAX_SECONDS)
-                wake.clear()
+                if loop.time() - asked_at < ACCEPT_WAIT_SECONDS / 2:  # a bus that did not wait
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), IDLE_MAX_SECONDS)
                 continue
             except BusError:
                 slots.release()
@@ -113,12 +117,10 @@ class SessionWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), IDLE_MAX_SECONDS * 10)
                 continue
-            idle = IDLE_MIN_SECONDS
             task = asyncio.create_task(self._serve(receiver, stop))
             serving.add(task)
             task.add_done_callback(serving.discard)
             task.add_done_callback(lambda _: slots.release())
-            task.add_done_callback(lambda _: wake.set())
 
     async def _serve(self, receiver: SessionReceiver, stop: asyncio.Event) -> None:
         renewer = asyncio.create_task(self._keep_lock(receiver))
@@ -151,7 +153,19 @@ class SessionWorker:
             await receiver.renew_lock()
 
 
-async def _set_when(stop: asyncio.Event, wake: asyncio.Event) -> None:
-    """Relay `stop` to `wake`, so a backed-off worker stops at once."""
-    await stop.wait()
-    wake.set()
+async def _unless_stopped(
+    stop: asyncio.Event, accepting: Coroutine[Any, Any, SessionReceiver]
+) -> SessionReceiver:
+    """The accepted receiver; `NoSessionAvailable` at once if `stop` is set while waiting."""
+    attempt = asyncio.ensure_future(accepting)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({attempt, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not attempt.done():
+        attempt.cancel()
+        with contextlib.suppress(asyncio.CancelledError, NoSessionAvailable):
+            await attempt
+        raise NoSessionAvailable("stopping")
+    return attempt.result()

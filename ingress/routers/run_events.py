@@ -117,10 +117,11 @@ async def stream_run_events(
     after = _resume_after(last_event_id)
     run = await _run(caller, thread_id, run_id)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    if RunStatus(str(run["status"])).terminal:  # nothing more will happen: no need to watch
-        ended = await events_of(caller.store, run_id, after)
-        body = "".join(map(frame, ended)) + DONE
-        return StreamingResponse(iter([body]), media_type=EVENT_STREAM, headers=headers)
+    if RunStatus(str(run["status"])).terminal:  # its last event may still be on its way
+        ended = await events_of(caller.store, run_id)
+        if any(event.terminal for event in ended):  # nothing more will happen: no need to watch
+            body = "".join(frame(event) for event in ended if event.seq > after) + DONE
+            return StreamingResponse(iter([body]), media_type=EVENT_STREAM, headers=headers)
     hub = hub_of(request)
     subscription = hub.subscribe(caller.tenant_id, run_id, after)
     return StreamingResponse(

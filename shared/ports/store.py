@@ -6,9 +6,11 @@ so code holding one cannot read or write another tenant's partition.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 Document = dict[str, Any]
 """A JSON object with an `id`; the store adds `_etag` on the way out."""
@@ -105,4 +107,17 @@ class Store(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class WatchableStore(Protocol):
+    """A tenant store that can tell a waiter the moment a document changes, in any process.
+
+    The embedded store does (`shared.adapters.local.store_notices`); a store that cannot is
+    polled instead.
+    """
+
+    def watch(self, collection: str, doc_id: str) -> AbstractContextManager[asyncio.Event]:
+        """An event set whenever the document is written, while the block lasts."""
         ...

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from azure.cosmos.aio import CosmosClient
+from azure.cosmos.exceptions import CosmosResourceNotFoundError
 
 from shared.adapters.azure.cosmos import CosmosStore
 from shared.bootstrap import Services, bootstrap
@@ -34,7 +35,9 @@ async def services(tmp_path: Path, cosmos: Cosmos) -> AsyncIterator[Services]:
     built = bootstrap(settings_for(tmp_path))
     await built.store.close()
     client = CosmosClient(cosmos.endpoint, credential=cosmos.key, connection_verify=False)
-    built.store = CosmosStore(client, f"pipeline-{uuid.uuid4().hex[:12]}")
+    store = CosmosStore(client, f"pipeline-{uuid.uuid4().hex[:12]}")
+    await store.create_containers()  # what the deployment makes
+    built.store = store
     yield built
     await built.close()
 
@@ -100,3 +103,20 @@ async def test_a_delete_is_applied_once_and_a_redelivery_still_succeeds(
     job = await load(store, delete.command_id)
     assert job is not None and job[0].status == "Succeeded"
     assert await store.get("items.notes", "n1") is None
+
+
+async def test_no_request_creates_the_database_or_a_container(cosmos: Cosmos) -> None:
+    name = f"absent-{uuid.uuid4().hex[:12]}"
+    client = CosmosClient(cosmos.endpoint, credential=cosmos.key, connection_verify=False)
+    store = CosmosStore(client, name)
+    contoso = store.for_tenant("contoso")
+    assert await contoso.get("notes", "n1") is None
+    with pytest.raises(CosmosResourceNotFoundError):
+        await contoso.create("notes", {"id": "n1"})
+    databases = [d["id"] async for d in client.list_databases()]
+    assert name not in databases, "a request created the database"
+    await store.create_containers()
+    await store.create_containers()  # idempotent, as a redeployment
+    await contoso.create("notes", {"id": "n1"})
+    assert await contoso.get("notes", "n1") is not None
+    await store.close()

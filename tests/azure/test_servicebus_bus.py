@@ -25,7 +25,7 @@ from azure.servicebus.exceptions import (
 
 from shared.adapters.azure.servicebus import ServiceBusBus
 from shared.contracts.envelope import Envelope
-from shared.messages import to_message
+from shared.messages import job_id_of, to_message
 from shared.ports.bus import (
     MAX_MESSAGE_BYTES,
     BusUnavailable,
@@ -194,6 +194,7 @@ async def test_a_command_is_sent_with_its_session_id_type_properties_and_ttl(
         "type": "agent.create",
         "tenantId": "contoso",
         "traceparent": envelope.traceparent,
+        "jobId": job_id_of(envelope),
     }
     assert message.time_to_live == timedelta(hours=1)
     assert b"".join(message.body) == envelope.to_bytes()

@@ -33,6 +33,7 @@ async def _azure_store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     server: Cosmos = request.getfixturevalue("cosmos")
     client = CosmosClient(server.endpoint, credential=server.key, connection_verify=False)
     store = CosmosStore(client, f"contract-{uuid.uuid4().hex[:12]}")
+    await store.create_containers()  # what the deployment makes
     yield store
     await store.close()
 

@@ -34,7 +34,7 @@ class WorkerFleet(LocalFleet):
                 cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
             except FileNotFoundError:
                 continue
-            if b"spawn_main" in cmdline:
+            if b"tenantry-worker" in cmdline:
                 found.append(int(child))
         return found
 

@@ -247,6 +247,13 @@ async def test_commands_are_settled_through_the_hosts_settlement_service(worker:
     )
     assert len(calls) == 6
 
+    undeliverable = await worker.invoke("webhooks", b"[]", session="contoso:wh_1")
+    assert (calls[6].action, calls[6].lock_token, calls[6].reason) == (
+        "deadletter",
+        undeliverable,
+        "InvalidDelivery",
+    )
+
     services = bootstrap(settings_for(worker.data_dir))
     try:
         store = services.store.for_tenant("contoso")

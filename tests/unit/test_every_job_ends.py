@@ -82,7 +82,7 @@ async def test_a_dead_letter_cannot_end_a_job_of_a_tenant_its_session_does_not_n
                         body=b"x",
                         session_id=session,
                         message_id=f"job-victim-{session}",
-                        application_properties={"jobId": "job-victim"},
+                        application_properties={"jobId": "job-victim", "tenantId": "contoso"},
                         time_to_live_seconds=0.01,
                     )
                 ],
@@ -124,3 +124,46 @@ async def test_a_replayed_dead_letter_takes_its_failed_job_to_success(tmp_path: 
         while (job := await status(harness, "contoso", job_id))["status"] != "Succeeded":
             await asyncio.sleep(0.01)
     assert "error" not in job, job
+
+
+async def test_a_dead_letter_never_changes_a_job_that_ended(tmp_path: Path) -> None:
+    async with running(settings_for(tmp_path)) as harness:
+        job_id = await accept(harness)
+        await harness.wait_for_jobs("contoso", [job_id])
+        before = await status(harness, "contoso", job_id)
+        assert before["status"] == "Succeeded"
+        await harness.services.bus.send(  # a stray copy of its command, expiring unread
+            COMMANDS,
+            [
+                OutgoingMessage(
+                    body=b"x",
+                    session_id="contoso:stray",
+                    message_id=f"{job_id}-copy",
+                    application_properties={"jobId": job_id},
+                    time_to_live_seconds=0.01,
+                )
+            ],
+        )
+        await asyncio.sleep(0.1)
+        await DeadLetterScan(harness.services).scan()
+        assert await status(harness, "contoso", job_id) == before
+
+
+async def test_the_worker_fails_the_job_of_a_message_it_cannot_decode_at_once(
+    tmp_path: Path,
+) -> None:
+    from workers.pipeline import Pipeline
+
+    async with running(settings_for(tmp_path), workers=False) as harness:
+        await journal_only(harness.services, "contoso", "job-garbled")
+
+        class Garbled:
+            body = b'{"commandId":"job-garbled","data":' + b"[" * 100 + b"]" * 100 + b"}"
+            session_id = "contoso"
+            message_id = "job-garbled"
+            delivery_count = 1
+
+        settlement = await Pipeline(harness.services).process(Garbled())
+        assert settlement.reason == "InvalidEnvelope"
+        job = await status(harness, "contoso", "job-garbled")
+    assert job["status"] == "Failed" and job["error"]["code"] == "InvalidEnvelope", job

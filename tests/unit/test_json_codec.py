@@ -207,3 +207,21 @@ def test_colons_and_pairs_that_are_fine_are_accepted(raw: bytes) -> None:
 def test_what_the_codec_encodes_it_decodes_the_same() -> None:
     value = {"a": [1, 2.5, None, True, "\U0001f600", {"b": "c:d"}], "e": -(2**53 - 1)}
     assert json_codec.decode(json_codec.encode(value)) == value
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"item":' + b"[" * 80 + b"]" * 80 + b"}",
+        b'{"item":{"a":1,"a":2}}',
+        b'{"item":{"n":9007199254740993}}',
+    ],
+)
+def test_the_worker_decodes_envelopes_with_the_same_rules(data: bytes) -> None:
+    from shared.contracts.envelope import Envelope
+
+    envelope = Envelope(type="item.create", tenant_id="contoso", subject="s")
+    raw = envelope.to_bytes().replace(b'"data":{}', b'"data":' + data)
+    assert raw != envelope.to_bytes()
+    with pytest.raises(JsonRefused):
+        Envelope.from_bytes(raw)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared.adapters.local import bus as bus_module
 from shared.bootstrap import bootstrap
 from shared.contracts.commands import ItemCreate
 from shared.contracts.envelope import Envelope
@@ -137,8 +138,10 @@ async def test_a_long_run_does_not_hold_up_the_tenants_next_commands(tmp_path: P
 async def test_a_session_let_go_is_taken_again_at_once_not_after_the_idle_back_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(session_worker, "IDLE_MIN_SECONDS", 60.0)
-    monkeypatch.setattr(session_worker, "IDLE_MAX_SECONDS", 60.0)
+    # only a ring can wake a waiting accept in time: no poll, no retry within the test
+    monkeypatch.setattr(bus_module, "_POLL_FIRST_SECONDS", 60.0)
+    monkeypatch.setattr(bus_module, "_POLL_MAX_SECONDS", 60.0)
+    monkeypatch.setattr(session_worker, "ACCEPT_WAIT_SECONDS", 30.0)
     services = bootstrap(settings_for(tmp_path))
     worker = SessionWorker(
         services.bus, Pipeline(services), concurrency=2, batch_size=1, lock_duration_seconds=5
@@ -151,8 +154,8 @@ async def test_a_session_let_go_is_taken_again_at_once_not_after_the_idle_back_o
     async with asyncio.timeout(10):  # a back-off would take a minute per batch
         while worker.handled < len(envelopes):
             await asyncio.sleep(0.01)
-        stop.set()
-        await task
+    stop.set()
+    await task  # its accept notices the stop when its wait ends
     for envelope in envelopes:
         job = await load(store, envelope.command_id)
         assert job is not None and job[0].status == "Succeeded"

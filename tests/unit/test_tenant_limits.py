@@ -9,6 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from ingress.limits import COUNT_PAGE, _waiting
+from shared.adapters.local.store import SqliteStore
+from shared.jobs import JOBS
 from shared.limits import TenantLimits, limits_of
 from shared.tenancy import Tenant, TenantRegistry
 from tests.harness import running, settings_for
@@ -108,3 +111,20 @@ def test_tenants_add_sets_the_limits_the_registry_then_serves(
     assert "burst=5" in listed.output
     refused = CliRunner().invoke(app, ["tenants", "add", "acme2", "--burst", "0", *data])
     assert refused.exit_code != 0
+
+
+async def test_the_waiting_count_reads_past_a_page_and_stops_at_the_started_ones(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    try:
+        tenant = store.for_tenant("contoso")
+        for n in range(1200):  # old jobs, ended
+            await tenant.create(JOBS, {"id": f"old{n}", "status": "Succeeded"})
+        for n in range(COUNT_PAGE + 150):  # the newest wait
+            await tenant.create(JOBS, {"id": f"new{n}", "status": "NotStarted"})
+        assert await _waiting(tenant, 10_000) == COUNT_PAGE + 150
+        assert await _waiting(tenant, 10) >= 10
+        assert await _waiting(store.for_tenant("fabrikam"), 10) == 0
+    finally:
+        await store.close()

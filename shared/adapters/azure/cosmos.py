@@ -7,7 +7,6 @@ partition key to every call, and its queries are fixed texts that also say `c.te
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -70,30 +69,32 @@ def _order(cursor: str) -> str:
 
 
 class CosmosStore:
-    """One database; its containers are created (idempotently) on first use."""
+    """One database whose containers the deployment made (`infra/modules/cosmos.bicep`).
+
+    Reaching a container is local (no request), and no request path creates one: creating a
+    database or a container is a control-plane write, which the apps' data-plane roles do not
+    grant. `create_containers` makes them where nothing else does (an emulator, a development
+    account).
+    """
 
     def __init__(self, client: CosmosClient, database: str) -> None:
         self._client = client
         self._database_name = database
         self._containers: dict[str, ContainerProxy] = {}
-        self._ready = asyncio.Lock()
 
     async def container(self, name: str) -> ContainerProxy:
-        """The container, made with partition key `/tenantId` if it does not exist yet."""
+        """The container's client (made once, without a request)."""
         if name not in self._containers:
-            async with self._ready:
-                if not self._containers:
-                    async with _reachable():
-                        database = await self._client.create_database_if_not_exists(
-                            self._database_name
-                        )
-                        for container in CONTAINERS:
-                            self._containers[
-                                container
-                            ] = await database.create_container_if_not_exists(
-                                container, partition_key=PARTITION_KEY
-                            )
+            database = self._client.get_database_client(self._database_name)
+            self._containers[name] = database.get_container_client(name)
         return self._containers[name]
+
+    async def create_containers(self) -> None:
+        """Create the database and every container, partitioned by `/tenantId`, if absent."""
+        async with _reachable():
+            database = await self._client.create_database_if_not_exists(self._database_name)
+            for name in CONTAINERS:
+                await database.create_container_if_not_exists(name, partition_key=PARTITION_KEY)
 
     def for_tenant(self, tenant_id: str) -> CosmosTenantStore:
         """A view bound to one tenant's partition."""

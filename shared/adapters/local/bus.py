@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import json
 import re
 import sqlite3
@@ -29,6 +30,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from shared.adapters.local import bus_schema as sql
 from shared.adapters.local.bus_engine import BusEngine, SessionLock, to_datetime
+from shared.adapters.local.doorbell import Doorbell, bells_directory
 from shared.adapters.local.group_commit import GroupCommit
 from shared.ports.bus import (
     MAX_DELIVERY_COUNT,
@@ -78,6 +80,15 @@ class SqliteBus:
         """Concurrent senders share a transaction; each still gets its own outcome."""
         self._held: set[SessionLock] = set()
         """Locks of this bus's open receivers, released when the bus closes."""
+        self._path = path
+        self._bells: dict[str, QueueBell] = {}
+        """Per queue: rung on a send or a released session, by any process on the file."""
+
+    def _bell(self, queue: str) -> QueueBell:
+        bell = self._bells.get(queue)
+        if bell is None:
+            bell = self._bells[queue] = QueueBell(self._path, queue)
+        return bell
 
     async def send(self, queue: str, messages: list[OutgoingMessage]) -> None:
         """Durably enqueue all of `messages` or none; duplicates within the window are dropped."""
@@ -85,6 +96,7 @@ class SqliteBus:
         rows = [_outgoing_row(message) for message in messages]
         if rows:
             await self._sends.submit((queue, rows))
+            self._bell(queue).ring()
 
     async def accept_next_session(
         self, queue: str, *, wait_seconds: float = 0.0, prefetch: int = 0
@@ -98,17 +110,42 @@ class SqliteBus:
         if prefetch < 0:
             raise ValueError("prefetch must not be negative")
         deadline = asyncio.get_running_loop().time() + max(wait_seconds, 0.0)
+        rung = self._bell(queue).listen() if wait_seconds > 0 else None
         pause = _POLL_FIRST_SECONDS
         while True:
-            accepted = await self._worker.run(self._engine.accept_next, queue, prefetch)
+            if rung is not None:
+                rung.clear()  # before looking, so a ring while looking is not lost
+            accepted = await self._accept_once(queue, prefetch)
             if accepted is not None:
                 lock, locked_until, prefetched = accepted
                 return self._receiver(lock, locked_until, prefetched)
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise NoSessionAvailable(f"no session of {queue!r} is free with messages")
-            await asyncio.sleep(min(pause, remaining))
+            # a ring wakes the wait at once; the back-off is for what no one rings for
+            # (scheduled messages coming due, locks expiring)
+            if rung is None:
+                await asyncio.sleep(min(pause, remaining))
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(rung.wait(), min(pause, remaining))
             pause = min(pause * 2, _POLL_MAX_SECONDS)
+
+    async def _accept_once(
+        self, queue: str, prefetch: int
+    ) -> tuple[SessionLock, float, list[ReceivedMessage]] | None:
+        """One attempt. Cancelling it is safe: the transaction under way is let finish, and a
+        lock it took goes back before the cancellation goes on."""
+        attempt = asyncio.ensure_future(self._worker.run(self._engine.accept_next, queue, prefetch))
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                accepted = await attempt
+                if accepted is not None:
+                    await self._worker.run(self._engine.release, accepted[0])
+                    self._bell(queue).ring()
+            raise
 
     async def accept_session(self, queue: str, session_id: str) -> SqliteSessionReceiver:
         """Lock one named session, even an empty one; `NoSessionAvailable` if it is held."""
@@ -127,7 +164,13 @@ class SqliteBus:
     ) -> SqliteSessionReceiver:
         self._held.add(lock)
         return SqliteSessionReceiver(
-            self._engine, self._worker, lock, locked_until, self._held, prefetched or []
+            self._engine,
+            self._worker,
+            lock,
+            locked_until,
+            self._held,
+            prefetched or [],
+            self._bell(lock.queue).ring,
         )
 
     async def peek_dead_letters(
@@ -167,6 +210,9 @@ class SqliteBus:
         with contextlib.suppress(BusUnavailable):
             for lock in held:
                 await self._worker.run(self._engine.release, lock)
+                self._bell(lock.queue).ring()
+        for bell in self._bells.values():
+            bell.close()
         await self._worker.close(self._engine.close)
 
 
@@ -181,8 +227,10 @@ class SqliteSessionReceiver:
         locked_until: float,
         held: set[SessionLock],
         prefetched: list[ReceivedMessage],
+        released: Callable[[], None],
     ) -> None:
         self._prefetched = prefetched
+        self._released = released
         self._engine = engine
         self._worker = worker
         self._lock = lock
@@ -246,6 +294,7 @@ class SqliteSessionReceiver:
             return
         self._held.discard(self._lock)
         await self._worker.run(self._engine.release, self._lock)
+        self._released()  # its remaining messages may be taken now, here or elsewhere
 
 
 class SqliteDeadLetterReceiver:
@@ -277,6 +326,38 @@ class SqliteDeadLetterReceiver:
         """Give back every dead letter still held."""
         if not self._worker.closed:
             await self._worker.run(self._engine.unlock_dead_letters_of, self._id)
+
+
+class QueueBell:
+    """One queue's doorbell: rings reach this process's waiters and every other process's."""
+
+    def __init__(self, path: Path, queue: str) -> None:
+        name = "q-" + hashlib.sha256(queue.encode()).hexdigest()[:16]
+        self._doorbell = Doorbell(bells_directory(path), name)
+        self._rung: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def ring(self) -> None:
+        """Wake the waiters of this queue, here and in other processes."""
+        if self._rung is not None:
+            self._rung.set()
+        self._doorbell.ring()
+
+    def listen(self) -> asyncio.Event:
+        """An event set by every ring (from now on, by any process)."""
+        loop = asyncio.get_running_loop()
+        if self._rung is None or self._loop is not loop:
+            self._rung, self._loop = asyncio.Event(), loop
+            self._doorbell.listen(lambda _key: self._on_ring())
+        return self._rung
+
+    def _on_ring(self) -> None:
+        if self._rung is not None:
+            self._rung.set()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._doorbell.close()
 
 
 class _Worker:

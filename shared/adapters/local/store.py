@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
 import secrets
 import sqlite3
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from shared.adapters.local.sqlite_file import SqliteFile
+from shared.adapters.local.store_notices import StoreNotices
 from shared.ports.store import (
     ETAG,
     Document,
@@ -34,6 +37,9 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_by_order ON documents (tenant_id, collection, seq);
 """
+
+ANNOUNCED = frozenset({"jobs"})
+"""Collections whose writes wake watchers in every process (`Prefer: wait` watches jobs)."""
 
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -76,14 +82,15 @@ def _seq(cursor: str) -> int:
 class SqliteStore:
     """The `Store` port on one SQLite file shared by the ingress and every worker process."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, announced: frozenset[str] = ANNOUNCED) -> None:
         self._db = SqliteFile(path, SCHEMA)
+        self._notices = StoreNotices(path, announced)
 
     def for_tenant(self, tenant_id: str) -> SqliteTenantStore:
         """A view of one tenant's partition."""
         if not tenant_id:
             raise ValueError("a tenant id is required")
-        return SqliteTenantStore(self._db, tenant_id)
+        return SqliteTenantStore(self._db, tenant_id, self._notices)
 
     async def ping(self) -> None:
         """Raise `StoreUnavailable` unless the file answers."""
@@ -104,19 +111,29 @@ class SqliteStore:
 
     async def close(self) -> None:
         """Close the connection."""
+        self._notices.close()
         await self._db.close()
 
 
 class SqliteTenantStore:
     """One tenant's documents; every statement binds the tenant id given at construction."""
 
-    def __init__(self, db: SqliteFile, tenant_id: str) -> None:
+    def __init__(self, db: SqliteFile, tenant_id: str, notices: StoreNotices) -> None:
         self._db = db
         self._tenant = tenant_id
+        self._notices = notices
 
     @property
     def tenant_id(self) -> str:
         return self._tenant
+
+    def watch(self, collection: str, doc_id: str) -> AbstractContextManager[asyncio.Event]:
+        """An event set whenever the document is written by any process (announced
+        collections only: see `ANNOUNCED`), while the block lasts."""
+        return self._notices.watch(self._tenant, collection, doc_id)
+
+    def _changed(self, collection: str, doc_id: str) -> None:
+        self._notices.changed(self._tenant, collection, doc_id)
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
         """The document, or None."""
@@ -156,7 +173,10 @@ class SqliteTenantStore:
             ).fetchone()
             return _out(row[0], row[1]), False
 
-        return await self._db.write(work)
+        stored, is_new = await self._db.write(work)
+        if is_new:
+            self._changed(collection, doc_id)
+        return stored, is_new
 
     async def upsert(self, collection: str, doc: Document) -> Document:
         """Insert or overwrite, keeping the original creation order."""
@@ -170,6 +190,7 @@ class SqliteTenantStore:
                 (self._tenant, collection, doc_id, etag, body),
             )
         )
+        self._changed(collection, doc_id)
         return _out(body, etag)
 
     async def replace(
@@ -187,6 +208,7 @@ class SqliteTenantStore:
             )
 
         await self._db.write(work)
+        self._changed(collection, doc_id)
         return _out(body, etag)
 
     async def delete(self, collection: str, doc_id: str, *, if_match: str | None = None) -> bool:
@@ -203,7 +225,10 @@ class SqliteTenantStore:
             )
             return True
 
-        return await self._db.write(work)
+        deleted = await self._db.write(work)
+        if deleted:
+            self._changed(collection, doc_id)
+        return deleted
 
     def _check(
         self, conn: sqlite3.Connection, collection: str, doc_id: str, if_match: str | None
