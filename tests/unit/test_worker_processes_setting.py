@@ -30,7 +30,7 @@ def test_up_starts_the_worker_processes_the_setting_names_unless_told_otherwise(
 ) -> None:
     started: list[int] = []
 
-    def serve(settings: Settings, *, host: str, port: int, workers: int) -> Any:
+    def serve(settings: Settings, *, workers: int, **where: Any) -> Any:
         started.append(workers)
 
     monkeypatch.delenv("WORKER_PROCESSES", raising=False)
