@@ -58,6 +58,9 @@ param engineAdapter string = 'azure'
 @description('Foundry project endpoint the workers run agents in (required when engineAdapter is azure).')
 param foundryProjectEndpoint string = ''
 
+@description('Resource id of the Foundry project (.../providers/Microsoft.CognitiveServices/accounts/<resource>/projects/<project>): the workers get Azure AI User on it. Empty: grant it yourself.')
+param foundryProjectResourceId string = ''
+
 @description('Whether the ingress app exists already (azd sets SERVICE_INGRESS_RESOURCE_EXISTS): then its deployed image is kept.')
 param ingressExists bool = false
 
@@ -140,8 +143,6 @@ module storage 'modules/storage.bicep' = {
     publicNetworkAccess: publicNetworkAccess
     ingressPrincipalId: identities.outputs.ingressPrincipalId
     workerPrincipalId: identities.outputs.workerPrincipalId
-    operatorPrincipalId: principalId
-    operatorPrincipalType: principalType
   }
 }
 
@@ -155,8 +156,6 @@ module search 'modules/search.bicep' = {
     publicNetworkAccess: publicNetworkAccess
     ingressPrincipalId: identities.outputs.ingressPrincipalId
     workerPrincipalId: identities.outputs.workerPrincipalId
-    operatorPrincipalId: principalId
-    operatorPrincipalType: principalType
   }
 }
 
@@ -237,6 +236,19 @@ module ingress 'modules/ingress.bicep' = {
       JWT_AUDIENCE: jwtAudience
       JWT_ISSUER: jwtIssuer
     })
+  }
+}
+
+// The project may live in another resource group or subscription: the grant goes where it is.
+var foundryProjectPath = split(foundryProjectResourceId, '/')
+
+module foundryAccess 'modules/foundry-access.bicep' = if (!empty(foundryProjectResourceId)) {
+  name: 'foundry-access-${token}'
+  scope: resourceGroup(foundryProjectPath[2], foundryProjectPath[4])
+  params: {
+    accountName: foundryProjectPath[8]
+    projectName: foundryProjectPath[10]
+    workerPrincipalId: identities.outputs.workerPrincipalId
   }
 }
 

@@ -9,8 +9,6 @@ param publicNetworkAccess string
 
 param ingressPrincipalId string
 param workerPrincipalId string
-param operatorPrincipalId string
-param operatorPrincipalType string
 
 @minValue(1)
 @maxValue(12)
@@ -37,15 +35,17 @@ var indexReader = '1407120a-92aa-4202-b7e9-c0e197c71c8f' // Search Index Data Re
 var indexContributor = '8ebe5a00-799e-43f5-93ac-243d3dce84a7' // Search Index Data Contributor
 var serviceContributor = '7ca78c08-252a-4471-8644-bb5ff32d4ba0' // Search Service Contributor
 
-// The ingress searches; workers index and delete, and create the index if it is missing
-// (Search Service Contributor, on this service only); the operator purges a removed tenant.
-var serviceAssignments = [
+// The ingress only searches (documents/read: no schema write on a request path); the workers
+// index and delete, and create or update the index schema before their first write (Search
+// Service Contributor, on this service only). The operator gets nothing here: `tenants remove`
+// purges through `purge_tenant`, which the Azure search adapter does not have yet; grant Search
+// Index Data Contributor with it (tests/permissions/ fails on a role no request needs, and on a
+// request no role allows).
+var assignments = [
   { principal: ingressPrincipalId, type: 'ServicePrincipal', role: indexReader }
   { principal: workerPrincipalId, type: 'ServicePrincipal', role: indexContributor }
   { principal: workerPrincipalId, type: 'ServicePrincipal', role: serviceContributor }
 ]
-var operatorAssignments = [{ principal: operatorPrincipalId, type: operatorPrincipalType, role: indexContributor }]
-var assignments = empty(operatorPrincipalId) ? serviceAssignments : concat(serviceAssignments, operatorAssignments)
 
 resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for a in assignments: {

@@ -104,7 +104,9 @@ resource workerOwns 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-// The operator drains a removed tenant's sessions and dead letters, and replays dead letters.
+// The operator drains a removed tenant's sessions and dead letters, and replays dead letters
+// (`tenantry dlq replay`, the console): a command goes back to `commands`, a webhook delivery to
+// `webhooks`, so it receives and sends on both.
 resource operatorReceives 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (queue, i) in queueNames: if (!empty(operatorPrincipalId)) {
     name: guid(queues[i].id, operatorPrincipalId, receiver)
@@ -117,15 +119,17 @@ resource operatorReceives 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 ]
 
-resource operatorSends 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
-  name: guid(queues[0].id, operatorPrincipalId, sender)
-  scope: queues[0]
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', sender)
-    principalId: operatorPrincipalId
-    principalType: operatorPrincipalType
+resource operatorSends 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queue, i) in queueNames: if (!empty(operatorPrincipalId)) {
+    name: guid(queues[i].id, operatorPrincipalId, sender)
+    scope: queues[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', sender)
+      principalId: operatorPrincipalId
+      principalType: operatorPrincipalType
+    }
   }
-}
+]
 
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
 output namespaceId string = namespace.id

@@ -9,8 +9,6 @@ param publicNetworkAccess string
 
 param ingressPrincipalId string
 param workerPrincipalId string
-param operatorPrincipalId string
-param operatorPrincipalType string
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   // checkov:skip=CKV_AZURE_59: public network access is the `publicNetworkAccess` parameter (checkov resolves it across modules only sometimes)
@@ -47,15 +45,14 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
 
 var contributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
 
-// The ingress stages uploads and streams downloads; workers read, chunk and delete; the
-// operator creates and deletes tenants' containers. Containers are per tenant, so the role is
-// on the account (a per-tenant assignment would need a deployment per onboarding).
-var services = [
+// The ingress stages uploads and streams downloads; workers read, chunk and delete; a tenant's
+// container is made with its first file. Containers are per tenant, so the role is on the
+// account (a per-tenant assignment would need a deployment per onboarding). The operator gets
+// nothing here until the blob adapter has `purge_tenant` (see search.bicep).
+var principals = [
   { id: ingressPrincipalId, type: 'ServicePrincipal' }
   { id: workerPrincipalId, type: 'ServicePrincipal' }
 ]
-var operator = [{ id: operatorPrincipalId, type: operatorPrincipalType }]
-var principals = empty(operatorPrincipalId) ? services : concat(services, operator)
 
 resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for p in principals: {

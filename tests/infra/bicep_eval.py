@@ -19,9 +19,13 @@ UNKNOWN = object()
 class Scope:
     """The parameter values and variables of one Bicep file."""
 
-    def __init__(self, file_tree: dict[str, Any], values: dict[str, Any]) -> None:
+    def __init__(
+        self, file_tree: dict[str, Any], values: dict[str, Any], *, lenient: bool = False
+    ) -> None:
+        """`lenient`: an unknown part of an interpolated string reads `?` instead of UNKNOWN."""
         self.tree = file_tree
         self.values = dict(values)
+        self.lenient = lenient
         for name, param in file_tree.get("parameters", {}).items():
             if name not in self.values and param.get("default") is not None:
                 self.values[name] = self.evaluate(param["default"])
@@ -50,9 +54,9 @@ class Scope:
                 if re.fullmatch(r"\w+", inner.strip())
                 else UNKNOWN
             )
-            if value is UNKNOWN:
+            if value is UNKNOWN and not self.lenient:
                 return UNKNOWN
-            parts.append(str(value))
+            parts.append("?" if value is UNKNOWN else str(value))
         return "".join(parts)
 
     def _join(self, name: str, separator: str) -> Any:
@@ -90,6 +94,19 @@ class Scope:
         if kind == "not":
             value = self.evaluate(operands["bool_value"])
             return UNKNOWN if value is UNKNOWN else not value
+        if kind == "property_accessor":
+            return self._access(self.evaluate(operands["operand_1"]), operands["operand_2"])
+        if kind == "index_accessor":
+            container, index = (
+                self.evaluate(operands["operand_1"]),
+                self.evaluate(operands["operand_2"]),
+            )
+            if container is UNKNOWN or index is UNKNOWN:
+                return UNKNOWN
+            try:
+                return container[index]
+            except (KeyError, IndexError, TypeError):
+                return UNKNOWN
         values = [self.evaluate(operand) for operand in operands.values()]
         if UNKNOWN in values:
             return UNKNOWN
@@ -103,8 +120,20 @@ class Scope:
             return any(values)
         return UNKNOWN
 
+    def _access(self, value: Any, path: Any) -> Any:
+        """`value.path`, where path is a name or a further accessor (`a.b.c`)."""
+        if value is UNKNOWN or not isinstance(value, dict):
+            return UNKNOWN
+        if isinstance(path, str):
+            return value.get(path, UNKNOWN)
+        inner = path.get("operator", {}) if isinstance(path, dict) else {}
+        if inner.get("type") == "property_accessor":
+            first = inner["operands"]["operand_1"]
+            return self._access(value.get(first, UNKNOWN), inner["operands"]["operand_2"])
+        return UNKNOWN
+
     def _function(self, expression: dict[str, Any]) -> Any:
-        for name in ("empty", "string", "json", "union"):
+        for name in ("empty", "string", "json", "union", "concat"):
             arguments = function(expression, name)
             if arguments is None:
                 continue
@@ -120,6 +149,10 @@ class Scope:
                 return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
             if name == "json":
                 return json.loads(values[0])
+            if name == "concat":
+                if all(isinstance(value, list) for value in values):
+                    return [item for value in values for item in value]
+                return "".join(str(value) for value in values)
             merged: dict[str, Any] = {}
             for value in values:
                 merged |= value

@@ -1,6 +1,7 @@
 """A poison command: dead-lettered after the max delivery count with its reason, its job
-`Failed`/`DeadLettered`, other tenants unaffected; once the cause is fixed, `tenantry dlq replay`
-(the real CLI) brings it to `Succeeded`, and replaying it twice applies it once.
+`Failed` with the reason as its error code, other tenants unaffected; once the cause is fixed,
+`tenantry dlq replay` (the real CLI) brings it to `Succeeded`, and replaying it twice applies it
+once.
 
 The poison is a handler the test injects into the in-process worker: it fails for contoso while
 `broken`, then does the real work.
