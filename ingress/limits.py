@@ -50,19 +50,26 @@ def admit_request(request: Request, services: Services, tenant: Tenant) -> None:
         )
 
 
+FIRST_PAGE = 32
 COUNT_PAGE = 500
+CALM_REFRESH_SECONDS = 5.0
+"""A count under half the limit is trusted this long: the next few commands cannot reach it."""
 
 
 async def _waiting(store: TenantStore, up_to: int) -> int:
-    """The tenant's `NotStarted` jobs among its newest, counted up to `up_to`."""
-    waiting, after = 0, None
+    """The tenant's `NotStarted` jobs among its newest, counted up to `up_to`.
+
+    Pages grow from `FIRST_PAGE` to `COUNT_PAGE`, so a tenant with a short backlog costs two
+    small reads, and one with a long backlog a few large ones.
+    """
+    waiting, after, size = 0, None, FIRST_PAGE
     while True:
-        page = await store.list(JOBS, limit=COUNT_PAGE, after=after)
+        page = await store.list(JOBS, limit=size, after=after)
         found = sum(1 for doc in page.items if doc.get("status") == JobStatus.NOT_STARTED.value)
         waiting += found
         if waiting >= up_to or found == 0 or page.next_cursor is None:
             return waiting
-        after = page.next_cursor
+        after, size = page.next_cursor, min(size * 2, COUNT_PAGE)
 
 
 @dataclass
@@ -75,7 +82,8 @@ class _Count:
 class Backlog:
     """Each tenant's commands accepted and not yet started, as this process last counted them.
 
-    A count is the tenant's `NotStarted` jobs, read again once it is a second old; commands
+    A count is the tenant's `NotStarted` jobs, read again once it is a second old (five while
+    it is under half the limit, as the next few commands cannot reach it then); commands
     this process accepts in between are added to it, so a burst from one process cannot run
     past the limit between two counts. Commands start in the order they came, so the waiting
     ones are the newest: the count reads the newest jobs a page at a time and stops at a page
@@ -89,7 +97,7 @@ class Backlog:
         if max_queued <= 0:
             return
         count = self.counts.get(tenant_id)
-        if count is None or now - count.counted_at >= BACKLOG_REFRESH_SECONDS:
+        if count is None or now - count.counted_at >= _trust(count.queued, max_queued):
             count = self.counts[tenant_id] = _Count(await _waiting(store, max_queued), now)
         if count.queued >= max_queued:
             raise Problem.of(
@@ -103,6 +111,11 @@ class Backlog:
         count = self.counts.get(tenant_id)
         if count is not None:
             count.queued += 1
+
+
+def _trust(queued: int, max_queued: int) -> float:
+    """How long a count stays good: a second near the limit, longer far from it."""
+    return BACKLOG_REFRESH_SECONDS if 2 * queued >= max_queued else CALM_REFRESH_SECONDS
 
 
 async def admit_command(request: Request, services: Services, tenant: Tenant) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from ingress.limits import COUNT_PAGE, _waiting
+from ingress.limits import COUNT_PAGE, FIRST_PAGE, _waiting
 from shared.adapters.local.store import SqliteStore
 from shared.jobs import JOBS
 from shared.limits import TenantLimits, limits_of
@@ -126,5 +127,29 @@ async def test_the_waiting_count_reads_past_a_page_and_stops_at_the_started_ones
         assert await _waiting(tenant, 10_000) == COUNT_PAGE + 150
         assert await _waiting(tenant, 10) >= 10
         assert await _waiting(store.for_tenant("fabrikam"), 10) == 0
+    finally:
+        await store.close()
+
+
+async def test_a_short_backlog_is_counted_from_a_few_of_the_newest_jobs(tmp_path: Path) -> None:
+    """Counting at every second must not read pages of a busy tenant's history."""
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    try:
+        tenant = store.for_tenant("contoso")
+        for n in range(2000):
+            await tenant.create(JOBS, {"id": f"old{n}", "status": "Succeeded"})
+        for n in range(3):
+            await tenant.create(JOBS, {"id": f"new{n}", "status": "NotStarted"})
+        read: list[int] = []
+        real_list = tenant.list
+
+        async def counting_list(collection: str, **kwargs: Any) -> Any:
+            page = await real_list(collection, **kwargs)
+            read.append(len(page.items))
+            return page
+
+        tenant.list = counting_list  # type: ignore[method-assign]
+        assert await _waiting(tenant, 10_000) == 3
+        assert sum(read) <= 3 * FIRST_PAGE
     finally:
         await store.close()
