@@ -75,7 +75,14 @@ def test_every_command_type_has_an_order_key() -> None:
 
 
 def test_every_command_on_one_thread_shares_its_key_and_runs_polls_follow_it() -> None:
-    on_thread = ["thread.delete", "message.create", "run.create", "run.poll"]
+    on_thread = [
+        "thread.delete",
+        "message.create",
+        "run.create",
+        "run.poll",
+        "run.cancel",
+        "run.start",
+    ]
     assert {order_key(EXAMPLES[t]) for t in on_thread} == {thread_key("thread_1")}
     other = MessageCreate(thread_id="thread_2", content="hi")
     assert order_key(other) != thread_key("thread_1")
