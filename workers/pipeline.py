@@ -25,6 +25,7 @@ from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.resources import JobError, JobStatus
 from shared.jobs import is_final, load, transition
 from shared.messages import job_id_of, to_message
+from shared.ports.bus import MAX_DELIVERY_COUNT_EXCEEDED
 from shared.queues import COMMANDS as COMMANDS_QUEUE
 from shared.queues import is_command_session, session_for
 from workers.context import HandlerContext, Outcome
@@ -37,7 +38,6 @@ from workers.retries import Retries
 from workers.settlement import (
     ABANDON,
     COMPLETE,
-    MAX_DELIVERY_COUNT_EXCEEDED,
     Settlement,
     dead_letter,
 )

@@ -18,10 +18,11 @@ import logging
 import random
 from collections.abc import Callable
 
+from shared.ports.bus import MAX_DELIVERY_COUNT_EXCEEDED
 from shared.settings import Settings
 from shared.transient import backoff_delay, transience
 from workers.middleware import Decision, Failure, Middleware, Retry
-from workers.settlement import ABANDON, MAX_DELIVERY_COUNT_EXCEEDED, dead_letter
+from workers.settlement import ABANDON, dead_letter
 
 log = logging.getLogger("tenantry.worker")
 

@@ -22,9 +22,6 @@ class Settlement:
     description: str = ""
 
 
-MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
-"""The dead-letter reason (and the job's error code) of a command that failed too often."""
-
 COMPLETE = Settlement("complete")
 ABANDON = Settlement("abandon")
 
