@@ -41,8 +41,8 @@ from cli.capacity.workload import (  # noqa: E402
 from shared.adapters.local import bus as bus_module  # noqa: E402
 from shared.adapters.local.bus import SqliteBus  # noqa: E402
 from shared.ports.bus import OutgoingMessage, ReceivedMessage  # noqa: E402
-from workers.pipeline import COMPLETE, Settlement  # noqa: E402
 from workers.session_worker import SessionWorker  # noqa: E402
+from workers.settlement import COMPLETE, Settlement  # noqa: E402
 
 QUEUE = "commands"
 SLOTS, BATCH = 8, 16

@@ -32,7 +32,9 @@ DataDir = Annotated[
 def up(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=0, help="Worker processes.")] = 2,
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="Worker processes (default: WORKER_PROCESSES, 2).")
+    ] = None,
     ingress_processes: Annotated[
         int | None,
         typer.Option(min=1, help="Ingress processes sharing the port [default: one per core]."),
@@ -44,6 +46,7 @@ def up(
     from cli.serve import default_ingress_processes, serve
 
     settings = embedded_settings(for_serving(data_dir))
+    workers = settings.worker_processes if workers is None else workers
     console.print(banner(settings, host=host, port=port, workers=workers), soft_wrap=True)
     serve(
         settings,
@@ -56,14 +59,16 @@ def up(
 
 @app.command()
 def worker(
-    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    processes: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: WORKER_PROCESSES, 2).")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Run only the worker fleet (the ingress runs elsewhere)."""
     from workers.fleet import Fleet
 
     settings = embedded_settings(for_serving(data_dir))
-    fleet = Fleet(settings, processes)
+    fleet = Fleet(settings, settings.worker_processes if processes is None else processes)
     fleet.start()
 
     async def supervise() -> None:

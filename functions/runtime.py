@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from functions.delivery import FunctionsDelivery, TriggeredMessage
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings, load_settings
-from workers.delivery import Delivery
-from workers.pipeline import Pipeline, Settlement
+from workers.pipeline import Pipeline, Sleep
+from workers.settlement import Processor, Settlement, settle
 from workers.webhooks.dispatcher import Dispatcher
 
 log = logging.getLogger("tenantry.functions")
@@ -36,27 +37,31 @@ class MessageActions(Protocol):
     ) -> None: ...
 
 
-async def settle(actions: MessageActions, message: TriggeredMessage, how: Settlement) -> None:
-    """Carry out the pipeline's decision through the host (the calls are blocking gRPC)."""
-    if how.action == "complete":
-        await asyncio.to_thread(actions.complete, message)
-    elif how.action == "abandon":
-        await asyncio.to_thread(actions.abandon, message)
-    else:
-        await asyncio.to_thread(actions.deadletter, message, how.reason, how.description)
+@dataclass(frozen=True)
+class ActionsSettler:
+    """Settles the triggered message through the host (the calls are blocking gRPC)."""
 
+    actions: MessageActions
+    message: TriggeredMessage
 
-class Processor(Protocol):
-    """What handles one delivered message and decides its settlement."""
+    async def complete(self) -> None:
+        await asyncio.to_thread(self.actions.complete, self.message)
 
-    async def process(self, delivery: Delivery) -> Settlement: ...
+    async def abandon(self) -> None:
+        await asyncio.to_thread(self.actions.abandon, self.message)
+
+    async def dead_letter(self, reason: str, description: str) -> None:
+        await asyncio.to_thread(self.actions.deadletter, self.message, reason, description)
 
 
 class Runtime:
     """Builds the services, the pipeline and the dispatcher once, on first use."""
 
-    def __init__(self, settings: Callable[[], Settings] = load_settings) -> None:
+    def __init__(
+        self, settings: Callable[[], Settings] = load_settings, *, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self._settings = settings
+        self._sleep = sleep
         self._services: Services | None = None
         self._pipeline: Pipeline | None = None
         self._dispatcher: Dispatcher | None = None
@@ -72,7 +77,7 @@ class Runtime:
     async def pipeline(self) -> Pipeline:
         """The commands pipeline (the one the local fleet runs)."""
         if self._pipeline is None:
-            self._pipeline = Pipeline(await self.services())
+            self._pipeline = Pipeline(await self.services(), sleep=self._sleep)
         return self._pipeline
 
     async def dispatcher(self) -> Dispatcher:
@@ -102,7 +107,7 @@ class Runtime:
             log.exception("message %s failed outside the pipeline", delivery.message_id)
             await asyncio.to_thread(actions.abandon, message)
             raise
-        await settle(actions, message, decision)
+        await settle(ActionsSettler(actions, message), decision)
         return decision
 
     async def close(self) -> None:

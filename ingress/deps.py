@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from ingress.limits import admit_request
 from ingress.problems import Problem
+from ingress.submit import Submitter
 from shared import boundary, logs
 from shared.bootstrap import Services
 from shared.boundary import Violation
 from shared.contracts.commands import Command
 from shared.contracts.errors import ErrorCode
 from shared.ports.store import TenantStore
-from shared.tenancy import Tenant
+from shared.tenancy import Tenant, TenantScope
 from shared.tokens import OPERATOR_ROLE, AuthError, Principal, TokenVerifier
-
-if TYPE_CHECKING:
-    from ingress.submit import Submitter
 
 log = logging.getLogger("tenantry.ingress")
 
@@ -60,16 +59,27 @@ async def get_principal(request: Request) -> Principal:
 
 @dataclass(frozen=True)
 class Caller:
-    """The verified caller and their tenant, with the store bound to that tenant."""
+    """The verified caller and their tenant's scope: every client a route may use is bound to
+    that tenant, so no route can reach another tenant's data."""
 
     principal: Principal
-    tenant: Tenant
-    store: TenantStore
-    services: Services
+    scope: TenantScope
+    submitter: Submitter
+    clock: Callable[[], float]
+    """The service's clock (seconds since the epoch)."""
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.scope.tenant
 
     @property
     def tenant_id(self) -> str:
-        return self.tenant.id
+        return self.scope.tenant_id
+
+    @property
+    def store(self) -> TenantStore:
+        """The tenant's partition of the store."""
+        return self.scope.store
 
     async def submit(
         self,
@@ -83,8 +93,9 @@ class Caller:
         Its type and its lane come from the command's model (`TYPE`, `order_key()`), so no
         route can name them wrongly and a resource's commands stay in order.
         """
-        submitter: Submitter = request.app.state.submitter
-        return await submitter.submit(request, self, command, fingerprint=fingerprint)
+        return await self.submitter.submit(
+            request, self.scope, self.principal.subject, command, fingerprint=fingerprint
+        )
 
 
 async def get_caller(request: Request) -> Caller:
@@ -121,9 +132,9 @@ async def get_caller(request: Request) -> Caller:
     logs.bind(tenant_id=tenant.id)  # the request's log context; TraceRequests restores it
     return Caller(
         principal=principal,
-        tenant=tenant,
-        store=services.store.for_tenant(tenant.id),
-        services=services,
+        scope=services.scope(tenant.id),
+        submitter=request.app.state.submitter,
+        clock=services.clock,
     )
 
 

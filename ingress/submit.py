@@ -15,7 +15,6 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from ingress import idempotency, links
-from ingress.deps import Caller
 from ingress.limits import admit_command
 from ingress.prefer import requested_wait, wait_for_end
 from ingress.problems import Problem
@@ -29,6 +28,7 @@ from shared.jobs import load, new_job, record_accepted
 from shared.messages import to_message
 from shared.ports.bus import BusError, MessageTooLarge
 from shared.queues import COMMANDS, session_for
+from shared.tenancy import TenantScope
 from shared.tracing import producing
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -83,12 +83,14 @@ class Submitter:
     async def submit(
         self,
         request: Request,
-        caller: Caller,
+        scope: TenantScope,
+        subject: str,
         command: Command,
         *,
         fingerprint: dict[str, Any] | None = None,
     ) -> Response:
-        """Enqueue `command` for the caller's tenant; 202 with the job, or the result if waited.
+        """Enqueue `command` for `scope`'s tenant, sent by `subject`: 202 with the job, or the
+        result if waited.
 
         The command's order key (the resource it changes) picks its lane, so a resource's
         commands stay in order (`shared.ordering`).
@@ -105,7 +107,7 @@ class Submitter:
         job_id = new_id("job")
         if key is not None:
             reservation = await idempotency.reserve(
-                caller.store,
+                scope.store,
                 idempotency.check_key(key),
                 idempotency.request_hash(
                     command_type, data if fingerprint is None else fingerprint
@@ -117,23 +119,31 @@ class Submitter:
             job_id = reservation.job_id
         job: Job | None = None
         if reservation is not None and reservation.replay:
-            found = await load(caller.store, job_id)
+            found = await load(scope.store, job_id)
             job = found[0] if found else None
         if job is None:
             try:
-                await admit_command(request, self._services, caller.tenant)
+                await admit_command(request, self._services, scope.tenant)
             except Problem:
                 if reservation is not None:
-                    await idempotency.release(caller.store, reservation)
+                    await idempotency.release(scope.store, reservation)
                 raise
             job = await self._enqueue(
-                request, caller, command_type, data, job_id, key, command.order_key(), reservation
+                request,
+                scope,
+                subject,
+                command_type,
+                data,
+                job_id,
+                key,
+                command.order_key(),
+                reservation,
             )
         if reservation is not None:
-            await idempotency.confirm(caller.store, reservation, self._now())
+            await idempotency.confirm(scope.store, reservation, self._now())
         wait = requested_wait(request.headers.get("prefer"), settings.prefer_wait_max_seconds)
         if wait:
-            job = await wait_for_end(caller.store, job, wait)
+            job = await wait_for_end(scope.store, job, wait)
             if job.status.terminal:
                 return finished_response(request, job, wait)
         return job_response(request, job)
@@ -141,7 +151,8 @@ class Submitter:
     async def _enqueue(
         self,
         request: Request,
-        caller: Caller,
+        scope: TenantScope,
+        subject: str,
         command_type: str,
         data: dict[str, Any],
         job_id: str,
@@ -155,7 +166,7 @@ class Submitter:
             with producing(
                 self._services.telemetry,
                 COMMANDS,
-                tenant_id=caller.tenant_id,
+                tenant_id=scope.tenant_id,
                 job_id=job_id,
                 command_type=command_type,
                 traceparent=given if given and TRACEPARENT.match(given) else None,
@@ -163,20 +174,20 @@ class Submitter:
                 envelope = Envelope(
                     command_id=job_id,
                     type=command_type,
-                    tenant_id=caller.tenant_id,
-                    subject=caller.principal.subject,
+                    tenant_id=scope.tenant_id,
+                    subject=subject,
                     data=data,
                     traceparent=traceparent,
                     idempotency_key=key,
                     session_id=session_for(
-                        caller.tenant_id, lanes=caller.tenant.lanes, key=order_key
+                        scope.tenant_id, lanes=scope.tenant.lanes, key=order_key
                     ),
                 )
                 message = to_message(envelope, ttl_seconds=settings.command_ttl_seconds)
                 await self._services.bus.send(COMMANDS, [message])
         except BaseException as exc:  # nothing was enqueued: free the key for the retry
             if reservation is not None:
-                await idempotency.release(caller.store, reservation)
+                await idempotency.release(scope.store, reservation)
             if isinstance(exc, MessageTooLarge):
                 raise Problem.of(
                     ErrorCode.TOO_LARGE, "The command is over the bus's message size limit."
@@ -189,7 +200,7 @@ class Submitter:
                 ) from exc
             raise
         job = new_job(job_id, command_type, envelope.time)
-        accepted = await record_accepted(caller.store, job, envelope)
+        accepted = await record_accepted(scope.store, job, envelope)
         if self._services.telemetry.enabled:
-            self._services.telemetry.metrics.job_accepted(caller.tenant_id, command_type)
+            self._services.telemetry.metrics.job_accepted(scope.tenant_id, command_type)
         return accepted

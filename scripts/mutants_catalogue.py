@@ -118,7 +118,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant(
         "idempotency: keys shared across tenants",
         "ingress/submit.py",
-        "reservation = await idempotency.reserve(\n                caller.store,",
+        "reservation = await idempotency.reserve(\n                scope.store,",
         "reservation = await idempotency.reserve(\n"
         '                self._services.store.for_tenant("idempotency"),',
         (GUARDS + "test_an_idempotency_key_is_scoped_to_the_tenant",),
@@ -253,7 +253,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "idempotency: a reservation kept when nothing was enqueued",
         "ingress/submit.py",
         "            if reservation is not None:\n"
-        "                await idempotency.release(caller.store, reservation)\n"
+        "                await idempotency.release(scope.store, reservation)\n"
         "            if isinstance(exc, MessageTooLarge):",
         "            if isinstance(exc, MessageTooLarge):",
         (BAD_INPUT + "test_an_idempotency_key_is_released_when_enqueueing_fails_unexpectedly",),

@@ -20,9 +20,6 @@ from typing import Any
 
 from opentelemetry import trace
 
-CONTEXT_FIELDS = ("tenant_id", "request_id", "job_id", "command_type")
-"""The ids a record gets from its context (names as the seed's KQL queries read them)."""
-
 _context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
     "tenantry_log_context", default=MappingProxyType({})
 )

@@ -135,6 +135,22 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(8, ge=1, description="Sessions served at once per process.")
     worker_batch_size: int = Field(16, ge=1, description="Messages taken per session turn.")
     handler_timeout_seconds: float = Field(120.0, gt=0)
+    transient_attempts: int = Field(
+        6, ge=1, description="Calls of a handler failing transiently, per delivery."
+    )
+    transient_backoff_seconds: float = Field(
+        1.0, gt=0, description="The first wait after a transient failure; it doubles."
+    )
+    transient_backoff_max_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="The longest wait between two attempts (a Retry-After may ask more).",
+    )
+    transient_wait_budget_seconds: float = Field(
+        120.0,
+        ge=0,
+        description="The most one delivery waits on transient failures before it is given back.",
+    )
     shutdown_grace_seconds: float = Field(20.0, ge=0)
 
     # Agent runs

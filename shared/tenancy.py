@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +80,6 @@ class TenantRegistry:
 
     def __len__(self) -> int:
         return len(self._by_id)
-
-    def to_json(self) -> str:
-        """The registry as the `TENANTS` setting spells it."""
-        return json.dumps([t.model_dump() for t in self])
 
 
 @dataclass(frozen=True)

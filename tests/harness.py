@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,11 @@ import httpx
 
 from ingress.app import create_app
 from shared.bootstrap import Services, bootstrap
+from shared.contracts.commands import Command
 from shared.settings import Settings
 from shared.tokens import issue_dev_token
 from workers.handlers import Handler
-from workers.pipeline import Pipeline
+from workers.pipeline import Pipeline, Sleep
 from workers.session_worker import SessionWorker
 
 SECRET = "test-secret-" + "x" * 40
@@ -62,17 +63,22 @@ class Harness:
 
 @contextlib.asynccontextmanager
 async def running(
-    settings: Settings, *, workers: bool = True, handlers: dict[str, Handler] | None = None
+    settings: Settings,
+    *,
+    workers: bool = True,
+    handlers: Mapping[type[Command], Handler] | None = None,
+    sleep: Sleep = asyncio.sleep,
 ) -> AsyncIterator[Harness]:
     """The app and (optionally) a worker sharing one set of embedded adapters.
 
-    `handlers` replaces the worker's handler table (a test's failing handler, for instance).
+    `handlers` replaces the worker's handler table (a test's failing handler, for instance);
+    `sleep` is what its retries wait with (a test's clock).
     """
     services = bootstrap(settings)
     app = create_app(settings, services)
     worker = SessionWorker(
         services.bus,
-        Pipeline(services, handlers),
+        Pipeline(services, handlers, sleep=sleep),
         concurrency=4,
         batch_size=8,
         lock_duration_seconds=settings.bus_lock_duration_seconds,

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,21 +60,6 @@ def message_for(
         attempt=attempt,
         series=first,
     )
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A message as a bus delivers it to the dispatcher."""
-
-    body: bytes
-    session_id: str
-    message_id: str
-    delivery_count: int = 1
-
-    @classmethod
-    def of(cls, message: DeliveryMessage) -> Delivery:
-        outgoing = message.outgoing(message.series)
-        return cls(outgoing.body, outgoing.session_id, outgoing.message_id)
 
 
 class JumpingClock:

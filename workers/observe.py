@@ -1,8 +1,8 @@
 """The pipeline's telemetry hooks: a span per delivered command, one around its handler.
 
 Kept out of the pipeline's stages: `observed` wraps the whole processing of a message (queue
-wait, settlement, boundary violations), `handled` wraps the handler call (its span, duration
-and outcome). Both do nothing but bind the log context when telemetry is off.
+wait, settlement, boundary violations), the `HandlerTelemetry` middleware wraps each handler call
+(its span, duration and outcome). Both do nothing but bind the log context when telemetry is off.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from shared import boundary
+from shared.bootstrap import Services
 from shared.boundary import Violation
 from shared.contracts.commands import INTERNAL_COMMANDS
 from shared.contracts.envelope import Envelope
 from shared.queues import COMMANDS, tenant_of_session
 from shared.telemetry import Telemetry
 from shared.tracing import Consumption, consuming, handling
+from workers.context import Outcome
 from workers.delivery import Delivery
+from workers.middleware import Attempt, HandlerCall, Middleware
 
 VIOLATIONS = {
     "UnknownTenant": Violation.UNKNOWN_TENANT_MESSAGE,
@@ -79,10 +82,22 @@ def observed(
         yield Observation(telemetry, consumption, envelope, delivery.session_id)
 
 
-def handled(
-    telemetry: Telemetry, envelope: Envelope, job_id: str
-) -> contextlib.AbstractContextManager[None]:
-    """Around the handler call."""
-    return handling(
-        telemetry, tenant_id=envelope.tenant_id, job_id=job_id, command_type=envelope.type
-    )
+class HandlerTelemetry(Middleware):
+    """A span, a duration and an outcome for each handler call (pipeline middleware).
+
+    It records with the services' telemetry as it is at each call: a process configures its
+    telemetry after its services are built.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def around_handler(self, attempt: Attempt, call: HandlerCall) -> Outcome:
+        envelope = attempt.envelope
+        with handling(
+            self._services.telemetry,
+            tenant_id=envelope.tenant_id,
+            job_id=attempt.job_id,
+            command_type=envelope.type,
+        ):
+            return await call()

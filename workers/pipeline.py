@@ -1,18 +1,19 @@
 """The handler pipeline every runtime calls (the local fleet and the Functions app alike).
 
-decode -> re-verify the tenant -> tenant scope -> idempotency ledger -> handler -> middleware
-(webhook events) -> job record. It decides how the message is settled; the runtime carries the
-decision out.
+Fixed stages: decode -> re-verify the tenant -> tenant scope -> idempotency ledger -> handler ->
+job record. Around and after them, the middleware (`workers.middleware`): telemetry and the time
+limit wrap each handler call, the retry policy decides what a failure leads to, webhook events
+are published before a job's end is recorded. The pipeline decides how the message is settled
+(`workers.settlement`); the runtime carries the decision out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from pydantic import ValidationError
 
@@ -24,39 +25,41 @@ from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.resources import JobError, JobStatus
 from shared.jobs import is_final, load, transition
 from shared.messages import job_id_of, to_message
+from shared.ports.bus import MAX_DELIVERY_COUNT_EXCEEDED
 from shared.queues import COMMANDS as COMMANDS_QUEUE
 from shared.queues import is_command_session, session_for
 from workers.context import HandlerContext, Outcome
 from workers.dead_lettered_jobs import fail_job_named
 from workers.delivery import Delivery
 from workers.handlers import HANDLERS, Handler
-from workers.middleware import JobEnding, Middleware
-from workers.observe import handled, observed
+from workers.middleware import Attempt, Failure, HandlerCall, JobEnding, Middleware, Retry
+from workers.observe import HandlerTelemetry, observed
+from workers.retries import Retries
+from workers.settlement import (
+    ABANDON,
+    COMPLETE,
+    Settlement,
+    dead_letter,
+)
+from workers.time_limit import TimeLimit
 from workers.webhooks.publisher import WebhookEvents
 
 log = logging.getLogger("tenantry.worker")
 
-MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
+Sleep = Callable[[float], Awaitable[None]]
 INVALID_ENVELOPE = "InvalidEnvelope"
-"""The dead-letter reason (and the job's error code) of a command that failed too often."""
+"""The dead-letter reason of a message that is not an envelope."""
 
 
-@dataclass(frozen=True)
-class Settlement:
-    """How to settle a message: complete it, give it back, or dead-letter it with a reason."""
-
-    action: Literal["complete", "abandon", "dead_letter"]
-    reason: str = ""
-    description: str = ""
-
-
-COMPLETE = Settlement("complete")
-ABANDON = Settlement("abandon")
-
-
-def dead_letter(reason: str, description: str) -> Settlement:
-    """Dead-letter with a reason an operator can act on (descriptions are kept short)."""
-    return Settlement("dead_letter", reason, description[:1024])
+def standard_middleware(services: Services) -> list[Middleware]:
+    """The middleware every runtime runs commands with, outermost first."""
+    settings = services.settings
+    return [
+        HandlerTelemetry(services),
+        TimeLimit(settings.handler_timeout_seconds),
+        Retries(settings),
+        WebhookEvents(services),
+    ]
 
 
 @dataclass(frozen=True)
@@ -76,17 +79,24 @@ def _summary(error: ValidationError) -> str:
 
 
 class Pipeline:
-    """Runs one delivered command through the stages; safe to call concurrently."""
+    """Runs one delivered command through the stages; safe to call concurrently.
+
+    `middleware` defaults to `standard_middleware(services)`; `sleep` is what a retry waits
+    with (a test passes a clock it moves).
+    """
 
     def __init__(
         self,
         services: Services,
         handlers: Mapping[type[Command], Handler] | None = None,
         middleware: Sequence[Middleware] | None = None,
+        *,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.services = services
         self.handlers = HANDLERS if handlers is None else handlers
-        self.middleware = [WebhookEvents(services)] if middleware is None else list(middleware)
+        self.middleware = standard_middleware(services) if middleware is None else list(middleware)
+        self.sleep = sleep
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.services.clock(), UTC)
@@ -153,17 +163,9 @@ class Pipeline:
             follow_up=lambda *args: self._follow_up(envelope, delivery.session_id, *args),
             now=self.now,
         )
-        try:
-            with handled(self.services.telemetry, envelope, job.id):
-                outcome = await asyncio.wait_for(
-                    handler(command, context), self.services.settings.handler_timeout_seconds
-                )
-        except CommandFailed as failure:
-            outcome = Outcome(
-                status=JobStatus.FAILED, error_code=failure.code, error_message=failure.message
-            )
-        except Exception as exc:  # a transient fault: the message comes back, or dead-letters
-            return await self._retry_or_dead_letter(envelope, job, delivery, exc)
+        outcome = await self._handle(envelope, job, delivery, handler, command, context)
+        if isinstance(outcome, Settlement):
+            return outcome
         if not outcome.pending:
             await self._record(envelope, replace(job, id=outcome.job_id or job.id), outcome)
         log.info(
@@ -195,33 +197,57 @@ class Pipeline:
     def _job_id(envelope: Envelope) -> str:
         return job_id_of(envelope)
 
-    async def _retry_or_dead_letter(
-        self, envelope: Envelope, job: _Job, delivery: Delivery, exc: Exception
-    ) -> Settlement:
-        description = f"{type(exc).__name__}: {exc}"
-        log.warning(
-            "handler failed, delivery %d: %s",
-            delivery.delivery_count,
-            description,
-            extra={
-                "tenant_id": envelope.tenant_id,
-                "job_id": job.id,
-                "command_type": envelope.type,
-            },
-        )
-        if delivery.delivery_count < self.services.settings.bus_max_delivery_count:
-            return ABANDON
-        await self._record(
-            envelope,
-            job,
-            Outcome(
-                status=JobStatus.FAILED,
-                error_code=MAX_DELIVERY_COUNT_EXCEEDED,
-                error_message=f"The command failed {delivery.delivery_count} times and was "
-                f"dead-lettered; an operator can replay it. Last error: {description}",
-            ),
-        )
-        return dead_letter(MAX_DELIVERY_COUNT_EXCEEDED, description)
+    async def _handle(
+        self,
+        envelope: Envelope,
+        job: _Job,
+        delivery: Delivery,
+        handler: Handler,
+        command: Command,
+        context: HandlerContext,
+    ) -> Outcome | Settlement:
+        """Call the handler through the middleware until it ends or a failure is settled."""
+        number, waited = 1, 0.0
+        while True:
+            attempt = Attempt(envelope, job.id, delivery, number, waited)
+            try:
+                return await self._call(attempt, lambda: handler(command, context))
+            except CommandFailed as failure:
+                return Outcome(
+                    status=JobStatus.FAILED, error_code=failure.code, error_message=failure.message
+                )
+            except Exception as exc:
+                decision = await self._after_failure(Failure(attempt, exc))
+            if isinstance(decision, Retry):
+                await self.sleep(decision.delay_seconds)
+                number, waited = number + 1, waited + decision.delay_seconds
+                continue
+            if decision.action == "dead_letter":
+                await self._record(
+                    envelope,
+                    job,
+                    Outcome(
+                        status=JobStatus.FAILED,
+                        error_code=MAX_DELIVERY_COUNT_EXCEEDED,
+                        error_message=f"The command failed {delivery.delivery_count} times and "
+                        f"was dead-lettered; an operator can replay it. Last error: "
+                        f"{decision.description}",
+                    ),
+                )
+            return decision
+
+    async def _call(self, attempt: Attempt, call: HandlerCall) -> Outcome:
+        """The handler call wrapped by every middleware, the first outermost."""
+        for middleware in reversed(self.middleware):
+            call = _wrapped(middleware, attempt, call)
+        return await call()
+
+    async def _after_failure(self, failure: Failure) -> Retry | Settlement:
+        for middleware in self.middleware:
+            decision = await middleware.after_failure(failure)
+            if decision is not None:
+                return decision
+        return ABANDON
 
     async def _record(self, envelope: Envelope, job: _Job, outcome: Outcome) -> None:
         """Record the job's new state; an ending goes through the middleware first."""
@@ -277,3 +303,10 @@ class Pipeline:
             scheduled=self.now() + timedelta(seconds=delay_seconds),
         )
         await self.services.bus.send(COMMANDS_QUEUE, [message])
+
+
+def _wrapped(middleware: Middleware, attempt: Attempt, call: HandlerCall) -> HandlerCall:
+    async def wrapped() -> Outcome:
+        return await middleware.around_handler(attempt, call)
+
+    return wrapped

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from shared.bootstrap import bootstrap
+from shared.bootstrap import Services, bootstrap
 from shared.logs import configure_logging
 from shared.queues import WEBHOOKS
 from shared.settings import Settings
@@ -15,12 +15,17 @@ from workers.sweeper import run_sweeper
 from workers.webhooks.dispatcher import Dispatcher
 
 
+def command_pipeline(services: Services) -> Pipeline:
+    """The pipeline this fleet runs commands through (the Functions app runs the same)."""
+    return Pipeline(services)
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Build the services, then serve the commands and webhooks queues until `stop` is set."""
     services = bootstrap(settings)
     worker = SessionWorker(
         services.bus,
-        Pipeline(services),
+        command_pipeline(services),
         concurrency=settings.worker_concurrency,
         batch_size=settings.worker_batch_size,
         lock_duration_seconds=settings.bus_lock_duration_seconds,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from shared.contracts.resources import Agent
+from shared.contracts.resources import MESSAGES, Agent
 from shared.ports.engine import Passage
 from shared.ports.search import EmbedderMissing, SearchHit, TenantIndex
 from shared.ports.store import TenantStore
@@ -21,7 +21,7 @@ def uses_file_search(agent: Agent) -> bool:
 async def latest_question(store: TenantStore, thread_id: str) -> str:
     """The text of the thread's newest user message ('' if it has none)."""
     page = await store.list(
-        "messages", where={"thread_id": thread_id, "role": "user"}, newest_first=True, limit=1
+        MESSAGES, where={"thread_id": thread_id, "role": "user"}, newest_first=True, limit=1
     )
     if not page.items:
         return ""

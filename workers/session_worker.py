@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from shared.ports.bus import (
     Bus,
@@ -24,8 +25,7 @@ from shared.ports.bus import (
     SessionReceiver,
 )
 from shared.queues import COMMANDS
-from workers.delivery import Delivery
-from workers.pipeline import Settlement
+from workers.settlement import Processor, settle
 
 log = logging.getLogger("tenantry.worker")
 
@@ -34,20 +34,21 @@ ACCEPT_WAIT_SECONDS = 0.25
 """How long one accept waits for a session; also how late a stop is noticed when idle."""
 
 
-async def settle(receiver: SessionReceiver, message: ReceivedMessage, how: Settlement) -> None:
-    """Carry out the pipeline's decision on the bus."""
-    if how.action == "complete":
-        await receiver.complete(message)
-    elif how.action == "abandon":
-        await receiver.abandon(message)
-    else:
-        await receiver.dead_letter(message, reason=how.reason, description=how.description)
+@dataclass(frozen=True)
+class ReceiverSettler:
+    """Settles one message through the session receiver that received it."""
 
+    receiver: SessionReceiver
+    message: ReceivedMessage
 
-class Processor(Protocol):
-    """What a session worker runs each message through: the pipeline, or the dispatcher."""
+    async def complete(self) -> None:
+        await self.receiver.complete(self.message)
 
-    async def process(self, delivery: Delivery) -> Settlement: ...
+    async def abandon(self) -> None:
+        await self.receiver.abandon(self.message)
+
+    async def dead_letter(self, reason: str, description: str) -> None:
+        await self.receiver.dead_letter(self.message, reason=reason, description=description)
 
 
 class SessionWorker:
@@ -131,7 +132,7 @@ class SessionWorker:
                         await receiver.abandon(unhandled)
                     break
                 decision = await self._pipeline.process(message)
-                await settle(receiver, message, decision)
+                await settle(ReceiverSettler(receiver, message), decision)
                 self.handled += 1
         except SessionLockLost:
             log.warning("lost the lock of session %s", receiver.session_id)

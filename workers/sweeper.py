@@ -21,10 +21,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from shared.bootstrap import Services
-from shared.contracts.resources import Job, JobStatus, without_store_fields
+from shared.contracts.resources import FILES, Job, JobStatus, without_store_fields
 from shared.jobs import EXPIRED, JOBS, fail_undecided
 from workers.dead_lettered_jobs import DeadLetterScan
-from workers.handlers.files import FILES
 
 log = logging.getLogger("tenantry.sweeper")
 

@@ -13,7 +13,7 @@ from ingress.responses import PROBLEMS, accepted, ok, ok_list
 from ingress.routers.common import ResourceId
 from shared.contracts.commands import AgentCreate, AgentDelete
 from shared.contracts.errors import ErrorCode
-from shared.contracts.resources import Agent, present
+from shared.contracts.resources import AGENTS, Agent, present
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=PROBLEMS, route_class=JsonRoute)
 
@@ -25,13 +25,13 @@ async def create_agent(body: AgentCreate, request: Request, caller: CallerDep) -
 
 @router.get("/", summary="List the caller's agents, newest first", responses=ok_list(Agent))
 async def list_agents(request: Request, caller: CallerDep, page: PageDep) -> JSONResponse:
-    found = await fetch(lambda: caller.store.list("agents", limit=page.limit, after=page.after))
+    found = await fetch(lambda: caller.store.list(AGENTS, limit=page.limit, after=page.after))
     return paged(request, [present(Agent, doc) for doc in found.items], found.next_cursor)
 
 
 @router.get("/{agent_id}", summary="Read one agent", responses=ok(Agent))
 async def get_agent(agent_id: ResourceId, caller: CallerDep) -> JSONResponse:
-    doc = await caller.store.get("agents", agent_id)
+    doc = await caller.store.get(AGENTS, agent_id)
     if doc is None:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Agent '{agent_id}' was not found.")
     return JSONResponse(present(Agent, doc))

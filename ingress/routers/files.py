@@ -23,7 +23,7 @@ from ingress.responses import PROBLEMS, accepted, binary, ok, ok_list
 from ingress.routers.common import ResourceId
 from shared.contracts.commands import FileCreate, FileDelete, FilePurpose
 from shared.contracts.errors import ErrorCode
-from shared.contracts.resources import File, present
+from shared.contracts.resources import FILES, File, present
 from shared.file_kinds import SUPPORTED, kind_of
 from shared.filenames import ascii_filename, safe_filename
 from shared.ids import new_id
@@ -31,7 +31,6 @@ from shared.ports.blobs import BlobInfo, BlobTooLarge, TenantBlobs
 
 router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS, route_class=JsonRoute)
 
-FILES = "files"
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 """What a multipart body may add to its file (boundaries, headers, the `purpose` field)."""
 PURPOSES = frozenset(get_args(FilePurpose))
@@ -42,7 +41,7 @@ _CONTENT_TYPE = re.compile(
 
 async def get_blobs(caller: CallerDep) -> TenantBlobs:
     """The caller's blob area (bound to the verified tenant)."""
-    return caller.services.blobs.for_tenant(caller.tenant_id)
+    return caller.scope.blobs
 
 
 BlobsDep = Annotated[TenantBlobs, Depends(get_blobs)]

@@ -39,7 +39,7 @@ async def cancel_job(job_id: ResourceId, request: Request, caller: CallerDep) ->
     """A job not started becomes `Canceled` and its command never takes effect (200); a run's
     job in progress has its run cancelled (200, the job ends `Canceled`); a job that ended
     answers 409 `AlreadyEnded`, any other that started 409 `AlreadyStarted`."""
-    now = datetime.fromtimestamp(caller.services.clock(), UTC)
+    now = datetime.fromtimestamp(caller.clock(), UTC)
     outcome, job = await cancel(caller.store, job_id, now)
     if job is None:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Job '{job_id}' was not found.")

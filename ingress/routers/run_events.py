@@ -20,7 +20,7 @@ from ingress.responses import PROBLEMS, accepted
 from ingress.routers.common import ResourceId
 from shared.contracts.commands import RunCancel
 from shared.contracts.errors import ErrorCode
-from shared.contracts.resources import RunStatus
+from shared.contracts.resources import RUNS, RunStatus
 from shared.run_events import RunEvent, events_of
 
 router = APIRouter(prefix="/agents/threads", tags=["threads"], responses=PROBLEMS)
@@ -80,7 +80,7 @@ async def _frames(
 
 
 async def _run(caller: Caller, thread_id: str, run_id: str) -> dict[str, object]:
-    run = await caller.store.get("runs", run_id)
+    run = await caller.store.get(RUNS, run_id)
     if run is None or run.get("thread_id") != thread_id:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Run '{run_id}' was not found.")
     return run

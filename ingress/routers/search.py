@@ -46,7 +46,7 @@ DocId = Annotated[
 
 async def get_index(caller: CallerDep) -> TenantIndex:
     """The caller's slice of the index (bound to the verified tenant)."""
-    return caller.services.search.for_tenant(caller.tenant_id)
+    return caller.scope.search
 
 
 IndexDep = Annotated[TenantIndex, Depends(get_index)]

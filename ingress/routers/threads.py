@@ -22,7 +22,7 @@ from shared.contracts.commands import (
 )
 from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import Metadata
-from shared.contracts.resources import Message, Run, Thread, present
+from shared.contracts.resources import MESSAGES, RUNS, THREADS, Message, Run, Thread, present
 
 router = APIRouter(
     prefix="/agents/threads", tags=["threads"], responses=PROBLEMS, route_class=JsonRoute
@@ -38,7 +38,7 @@ class NewThread(BaseModel):
 
 
 async def _thread(caller: Caller, thread_id: str) -> dict[str, object]:
-    doc = await caller.store.get("threads", thread_id)
+    doc = await caller.store.get(THREADS, thread_id)
     if doc is None:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Thread '{thread_id}' was not found.")
     return doc
@@ -92,7 +92,7 @@ async def list_messages(
     await _thread(caller, thread_id)
     found = await fetch(
         lambda: caller.store.list(
-            "messages",
+            MESSAGES,
             where={"thread_id": thread_id},
             newest_first=False,
             limit=page.limit,
@@ -106,7 +106,7 @@ async def list_messages(
 async def get_message(
     thread_id: ResourceId, message_id: ResourceId, caller: CallerDep
 ) -> JSONResponse:
-    doc = await caller.store.get("messages", message_id)
+    doc = await caller.store.get(MESSAGES, message_id)
     if doc is None or doc.get("thread_id") != thread_id:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Message '{message_id}' was not found.")
     return JSONResponse(present(Message, doc))
@@ -134,7 +134,7 @@ async def list_runs(
     await _thread(caller, thread_id)
     found = await fetch(
         lambda: caller.store.list(
-            "runs", where={"thread_id": thread_id}, limit=page.limit, after=page.after
+            RUNS, where={"thread_id": thread_id}, limit=page.limit, after=page.after
         )
     )
     return paged(request, [present(Run, doc) for doc in found.items], found.next_cursor)
@@ -142,7 +142,7 @@ async def list_runs(
 
 @router.get("/{thread_id}/runs/{run_id}", summary="Read a run", responses=ok(Run))
 async def get_run(thread_id: ResourceId, run_id: ResourceId, caller: CallerDep) -> JSONResponse:
-    doc = await caller.store.get("runs", run_id)
+    doc = await caller.store.get(RUNS, run_id)
     if doc is None or doc.get("thread_id") != thread_id:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Run '{run_id}' was not found.")
     return JSONResponse(present(Run, doc))

@@ -74,7 +74,7 @@ async def register(
     if await endpoints.count(caller.store, most) >= most:
         raise Problem.of(ErrorCode.CONFLICT, f"A tenant can register at most {most} webhooks.")
     endpoint, secret = await endpoints.register(
-        services.scope(caller.tenant_id),
+        caller.scope,
         body.url,
         body.events,
         body.description,
@@ -104,7 +104,7 @@ async def get_endpoint(endpoint_id: EndpointId, caller: CallerDep) -> JSONRespon
 async def delete_endpoint(
     endpoint_id: EndpointId, caller: CallerDep, services: ServicesDep
 ) -> Response:
-    if not await endpoints.delete(services.scope(caller.tenant_id), endpoint_id):
+    if not await endpoints.delete(caller.scope, endpoint_id):
         raise Problem.of(ErrorCode.NOT_FOUND, f"Webhook '{endpoint_id}' was not found.")
     return Response(status_code=204)
 
@@ -116,7 +116,7 @@ async def rotate_secret(
     now = int(_now(services).timestamp())
     overlap = services.settings.webhook_secret_overlap_seconds
     try:
-        secret = await endpoints.rotate(services.scope(caller.tenant_id), endpoint_id, now, overlap)
+        secret = await endpoints.rotate(caller.scope, endpoint_id, now, overlap)
     except KeyError as exc:
         raise Problem.of(ErrorCode.NOT_FOUND, f"Webhook '{endpoint_id}' was not found.") from exc
     except endpoints.RotationConflict as exc:

@@ -33,9 +33,17 @@ class Agent(Resource):
     engine_ref: str = Field("", exclude=True)
 
 
+AGENTS = "agents"
+"""The store collection of agents (the read model of `Agent`)."""
+
+
 class Thread(Resource):
     object: Literal["thread"] = "thread"
     engine_ref: str = Field("", exclude=True)
+
+
+THREADS = "threads"
+"""The store collection of threads (the read model of `Thread`)."""
 
 
 class TextContent(BaseModel):
@@ -55,6 +63,10 @@ class Message(Resource):
     content: list[MessageContent]
     assistant_id: str | None = None
     run_id: str | None = None
+
+
+MESSAGES = "messages"
+"""The store collection of messages (the read model of `Message`)."""
 
 
 class RunStatus(StrEnum):
@@ -104,6 +116,10 @@ class Run(Resource):
     engine_ref: str = Field("", exclude=True)
 
 
+RUNS = "runs"
+"""The store collection of runs (the read model of `Run`)."""
+
+
 class File(Resource):
     """An uploaded file (the Files API's shape); its bytes are at `/files/{id}/content`."""
 
@@ -116,6 +132,10 @@ class File(Resource):
     content_type: str
     sha256: str
     chunks: int = Field(0, description="Passages indexed for search (purpose `assistants`).")
+
+
+FILES = "files"
+"""The store collection of files (the read model of `File`)."""
 
 
 class JobStatus(StrEnum):

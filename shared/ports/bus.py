@@ -67,6 +67,11 @@ class ReceivedMessage:
     lock_token: str
 
 
+MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
+"""Service Bus's dead-letter reason for a message delivered too often (the bus's own, and the
+pipeline's for a command that failed on its last delivery)."""
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A message in a queue's dead-letter sub-queue, with why it is there."""

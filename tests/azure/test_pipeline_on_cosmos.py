@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,10 @@ from shared.adapters.azure.cosmos import CosmosStore
 from shared.bootstrap import Services, bootstrap
 from shared.contracts.envelope import Envelope
 from shared.jobs import load
+from tests.delivery import Delivery
 from tests.emulators import Cosmos, cosmos_server
 from tests.harness import settings_for
 from workers.pipeline import Pipeline
-
-
-@dataclass(frozen=True)
-class Delivery:
-    body: bytes
-    session_id: str
-    message_id: str = "m"
-    delivery_count: int = 1
 
 
 @pytest.fixture(scope="module")

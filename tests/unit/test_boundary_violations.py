@@ -7,7 +7,6 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +17,11 @@ from shared import logs
 from shared.bootstrap import bootstrap
 from shared.contracts.envelope import Envelope
 from shared.telemetry import Telemetry
+from tests.delivery import Delivery
 from tests.harness import running, settings_for
 from workers.pipeline import Pipeline
 
 SECRET_CONTENT = "the-contoso-merger-plan"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    body: bytes
-    session_id: str
-    message_id: str = "m1"
-    delivery_count: int = 1
 
 
 class JsonLines:

@@ -85,7 +85,7 @@ async def test_a_poison_command_is_dead_lettered_then_replayed_by_the_cli_to_suc
     tmp_path: Path,
 ) -> None:
     flaky = Flaky("contoso")
-    settings = settings_for(tmp_path, bus_max_delivery_count=3)
+    settings = settings_for(tmp_path, bus_max_delivery_count=3, transient_attempts=1)
     async with running(settings, handlers={**HANDLERS, ItemCreate: flaky}) as harness:
         poison_job, healthy = await poison(harness)
 
@@ -137,7 +137,9 @@ async def test_a_replay_interrupted_after_its_send_and_replayed_again_applies_th
 ) -> None:
     flaky = Flaky("contoso")
     # no duplicate detection: the second copy reaches the worker, and the job ledger stops it
-    settings = settings_for(tmp_path, bus_max_delivery_count=3, bus_duplicate_window_seconds=0)
+    settings = settings_for(
+        tmp_path, bus_max_delivery_count=3, bus_duplicate_window_seconds=0, transient_attempts=1
+    )
     async with running(settings, handlers={**HANDLERS, ItemCreate: flaky}) as harness:
         poison_job, _ = await poison(harness)
         flaky.broken = False

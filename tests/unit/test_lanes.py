@@ -18,6 +18,7 @@ from shared.contracts.envelope import Envelope
 from shared.ordering import thread_key
 from shared.queues import WEBHOOKS, endpoint_session, session_for
 from shared.webhooks import endpoints
+from tests.delivery import Delivery
 from tests.harness import Harness, running, settings_for
 from workers.context import HandlerContext, Outcome
 from workers.handlers import HANDLERS, Handler
@@ -214,14 +215,6 @@ async def test_an_items_commands_keep_their_order_and_new_items_spread_over_lane
 
 def _item_id(command: ItemCreate | ItemUpdate) -> object:
     return command.item.get("id") if isinstance(command, ItemCreate) else command.item_id
-
-
-@dataclass(frozen=True)
-class Delivery:
-    body: bytes
-    session_id: str
-    message_id: str = "m1"
-    delivery_count: int = 1
 
 
 async def test_a_command_on_its_tenants_lane_is_handled_and_on_another_tenants_is_not(

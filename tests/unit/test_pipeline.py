@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +11,11 @@ from shared.bootstrap import Services, bootstrap
 from shared.contracts.commands import ItemCreate
 from shared.contracts.envelope import Envelope
 from shared.jobs import load
+from tests.delivery import Delivery
 from tests.harness import settings_for
 from workers.context import HandlerContext, Outcome
 from workers.handlers import HANDLERS
 from workers.pipeline import Pipeline
-
-
-@dataclass(frozen=True)
-class Delivery:
-    body: bytes
-    session_id: str
-    message_id: str = "m1"
-    delivery_count: int = 1
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ import pytest
 from shared.bootstrap import Services, bootstrap
 from shared.ssrf import IPAddress, TargetPolicy, TargetRefused, check_target
 from shared.webhooks import deliveries
+from tests.delivery import Delivery
 from tests.webhook_receiver import Answer, Receiver
-from tests.webhook_support import Delivery, message_for, register, webhook_settings
+from tests.webhook_support import message_for, register, webhook_settings
 from workers.webhooks.dispatcher import Dispatcher
 
 REFUSED = [

@@ -21,9 +21,9 @@ from shared.ports.secrets import TenantSecrets
 from shared.queues import WEBHOOKS
 from shared.webhooks import deliveries, endpoints
 from shared.webhooks.deliveries import DeliveryRecord
+from tests.delivery import Delivery
 from tests.webhook_receiver import Answer, Receiver, signature_matches
 from tests.webhook_support import (
-    Delivery,
     JumpingClock,
     dispatching,
     message_for,

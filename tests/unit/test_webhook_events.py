@@ -15,7 +15,8 @@ from shared.contracts.resources import JobStatus
 from shared.jobs import load
 from shared.queues import WEBHOOKS, endpoint_session
 from shared.webhooks.deliveries import DeliveryMessage
-from tests.webhook_support import Delivery, register, webhook_settings
+from tests.delivery import Delivery
+from tests.webhook_support import register, webhook_settings
 from workers.context import Outcome
 from workers.middleware import JobEnding, Middleware
 from workers.pipeline import Pipeline

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from shared.contracts.commands import AgentCreate, AgentDelete
 from shared.contracts.metadata import stamped
-from shared.contracts.resources import Agent, present
+from shared.contracts.resources import AGENTS, Agent, present
 from shared.ids import derived_id
 from shared.ports.engine import AgentDefinition
 from workers.context import HandlerContext, Outcome
 from workers.effects import delete_once
-
-AGENTS = "agents"
 
 
 def definition(agent: Agent) -> AgentDefinition:

@@ -15,7 +15,7 @@ from typing import BinaryIO, cast
 from shared.contracts.commands import FileCreate, FileDelete
 from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.metadata import stamped
-from shared.contracts.resources import File, present, without_store_fields
+from shared.contracts.resources import FILES, File, present, without_store_fields
 from shared.file_kinds import FileKind, kind_of
 from shared.ports.blobs import BlobMissing, TenantBlobs
 from shared.ports.search import SearchDocument
@@ -24,7 +24,6 @@ from workers.effects import delete_once
 from workers.ingestion.chunking import chunk_text
 from workers.ingestion.extract import ExtractionFailed, extract_text
 
-FILES = "files"
 SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 INDEX_BATCH = 256
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 from shared import run_events
 from shared.contracts.commands import RunCancel, RunPoll, RunStart
 from shared.contracts.errors import CommandFailed, ErrorCode, not_found
-from shared.contracts.resources import Agent, Run, RunStatus, present, without_store_fields
+from shared.contracts.resources import (
+    AGENTS,
+    RUNS,
+    THREADS,
+    Agent,
+    Run,
+    RunStatus,
+    present,
+    without_store_fields,
+)
 from shared.ids import derived_id
 from workers.context import HandlerContext, Outcome
-from workers.handlers.agents import AGENTS
 from workers.handlers.runs import RUN_JOBS, _doc, _finished, _location, free_slot, start
-from workers.handlers.threads import RUNS, THREADS
 
 
 async def start_waiting_run(cmd: RunStart, ctx: HandlerContext) -> Outcome:

@@ -11,6 +11,10 @@ from shared.contracts.commands import RunCreate, RunPoll, RunStart
 from shared.contracts.errors import ErrorCode
 from shared.contracts.metadata import stamped
 from shared.contracts.resources import (
+    AGENTS,
+    MESSAGES,
+    RUNS,
+    THREADS,
     Agent,
     JobStatus,
     Message,
@@ -26,8 +30,8 @@ from shared.ports.engine import RunState
 from shared.run_slots import Waiter
 from workers.context import HandlerContext, Outcome
 from workers.effects import require
-from workers.handlers.agents import AGENTS, definition
-from workers.handlers.threads import MESSAGES, RUNS, THREADS, text_message
+from workers.handlers.agents import definition
+from workers.handlers.threads import text_message
 from workers.retrieval import latest_question, retrieve, uses_file_search
 
 MAX_POLL_DELAY_SECONDS = 5.0

@@ -6,14 +6,19 @@ from typing import Literal
 
 from shared.contracts.commands import MessageCreate, ThreadCreate, ThreadDelete
 from shared.contracts.metadata import stamped
-from shared.contracts.resources import Message, MessageContent, TextContent, Thread, present
+from shared.contracts.resources import (
+    MESSAGES,
+    RUNS,
+    THREADS,
+    Message,
+    MessageContent,
+    TextContent,
+    Thread,
+    present,
+)
 from shared.ids import derived_id
 from workers.context import HandlerContext, Outcome
 from workers.effects import delete_once, require
-
-THREADS = "threads"
-MESSAGES = "messages"
-RUNS = "runs"
 
 
 async def create_thread(cmd: ThreadCreate, ctx: HandlerContext) -> Outcome:

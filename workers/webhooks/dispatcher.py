@@ -36,7 +36,7 @@ from shared.webhooks.deliveries import Attempt, DeliveryMessage
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.signing import load_keyring, signed_headers
 from workers.delivery import Delivery
-from workers.pipeline import COMPLETE, Settlement, dead_letter
+from workers.settlement import COMPLETE, Settlement, dead_letter
 from workers.webhooks.schedule import RetrySchedule, retry_after_seconds
 from workers.webhooks.transport import PinnedTransport
 

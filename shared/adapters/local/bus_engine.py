@@ -19,6 +19,7 @@ from typing import Any
 from shared.adapters.local import bus_schema as sql
 from shared.adapters.local.group_commit import Outcome, run_in_savepoints
 from shared.ports.bus import (
+    MAX_DELIVERY_COUNT_EXCEEDED,
     DeadLetter,
     ReceivedDeadLetter,
     ReceivedMessage,
@@ -29,7 +30,6 @@ from shared.ports.bus import (
 BUSY_TIMEOUT_SECONDS = 10.0
 FORGET_SEEN_EVERY_SECONDS = 60.0
 TTL_EXPIRED = "TTLExpiredException"
-MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
 
 
 @dataclass(frozen=True)
