@@ -35,6 +35,10 @@ class Need:
     method: str
 
 
+DEPLOYMENT_METHODS = frozenset({"create_containers"})
+"""Adapter methods no app calls: they make what `infra/` makes, for emulators (a test checks)."""
+
+
 def _protocols() -> dict[str, set[str]]:
     """`shared.ports.<module>.<Protocol>` -> its method names."""
     found: dict[str, set[str]] = {}
@@ -67,6 +71,8 @@ def needs_by_method(records: Iterable[dict[str, Any]]) -> dict[str, set[Permissi
         entry, permission = record["entry"], record["permission"]
         if entry is None or permission is None or permission["service"] == TOKEN:
             continue
+        if any(link.rsplit(".", 1)[-1] in DEPLOYMENT_METHODS for link in record["chain"]):
+            continue  # made by the deployment (Bicep) in production, by the test's set-up here
         need = Permission(**permission)
         methods = port_methods_of(entry)
         for method in methods:

@@ -39,18 +39,9 @@ DOCDB = "Microsoft.DocumentDB/databaseAccounts"
 
 # Requests the code sends today that no role of infra/ can allow, each with its reason. A new
 # one fails the test; one that goes away (the code fixed) is fine, and should leave this list.
-KNOWN_GAPS: dict[str, set[tuple[str, str]]] = {
-    # shared/adapters/azure/cosmos.py creates the database and containers on first use
-    # (create_*_if_not_exists). Cosmos DB refuses control-plane writes made with an Entra ID
-    # token on the data plane, whatever the role: on Azure, with managed identities, the first
-    # store call fails. infra/modules/cosmos.bicep creates both; the adapter should only read
-    # them when it has no key (owner: azure-code).
-    identity: {
-        (COSMOS, f"{DOCDB}/sqlDatabases/write"),
-        (COSMOS, f"{DOCDB}/sqlDatabases/containers/write"),
-    }
-    for identity in ("ingress", "workers", "operator")
-}
+KNOWN_GAPS: dict[str, set[tuple[str, str]]] = {}
+"""None today: the Cosmos DB adapter no longer creates its database and containers on a request
+(`create_containers` is for emulators and development accounts, never called by the apps)."""
 
 # The console has no identity of its own in infra/: it runs with an operator's credentials
 # (README, "The operator console"), so the operator's roles must allow its requests too.
@@ -185,3 +176,16 @@ def test_a_permission_needs_the_right_kind_and_entity() -> None:
     cosmos = Grant("ingress", "00000000-0000-0000-0000-000000000002", COSMOS, ALL, "f", "r")
     create = Permission(COSMOS, "action", f"{DOCDB}/sqlDatabases/containers/write")
     assert not covered(create, [cosmos])
+
+
+def test_no_app_calls_what_only_the_deployment_does() -> None:
+    """A method exempted as the deployment's must not be called by the service's own code."""
+    from tests.permissions.matrix import DEPLOYMENT_METHODS
+
+    packages = ("shared", "ingress", "workers", "functions", "cli", "console")
+    for package in packages:
+        for path in (ROOT / package).rglob("*.py"):
+            text = path.read_text()
+            for method in DEPLOYMENT_METHODS:
+                calls = text.count(f".{method}(")
+                assert calls == 0, f"{path.relative_to(ROOT)} calls {method}"
