@@ -40,6 +40,12 @@ def _emitted_literals() -> set[str]:
     for path in [*EMITTERS, "ingress/deps.py", "ingress/overrides.py"]:
         for call in re.findall(r"boundary\.report\((.*?)\n\s*\)", (ROOT / path).read_text(), re.S):
             found |= set(re.findall(r"\b([a-z_]+)=", call))
+    # ids bound to the log context: every record made in that context carries them
+    for package in ("ingress", "shared", "workers", "functions"):
+        for path in (ROOT / package).rglob("*.py"):
+            text = path.read_text()
+            for call in re.findall(r"logs\.(?:bind|bound)\(([^)]*)\)", text):
+                found |= set(re.findall(r"\b([a-z_]+)=", call))
     return found
 
 
