@@ -199,10 +199,15 @@ async def measure(workload: Workload, path: Path) -> tuple[dict[str, list[float]
     task = asyncio.create_task(worker.run(stop, grace_seconds=5))
     sender = multiprocessing.get_context("spawn").Process(target=_send, args=(str(path), arrivals))
     sender.start()
-    deadline = time.monotonic() + workload.duration_s * 3 + 10
-    while waiting.count < len(arrivals) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    sender.join(10)
+    try:
+        deadline = time.monotonic() + workload.duration_s * 3 + 10
+        while waiting.count < len(arrivals) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        sender.join(10)
+    finally:
+        if sender.is_alive():  # never leave the sender behind the bench
+            sender.kill()
+            sender.join()
     stop.set()
     await task
     await probe
