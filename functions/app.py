@@ -10,6 +10,9 @@ can never succeed is dead-lettered at once instead of being retried up to the ma
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import azure.functions as func
 from azurefunctions.extensions.bindings.servicebus import (
     ServiceBusMessageActions,
@@ -25,30 +28,34 @@ CONNECTION = "SERVICEBUS"
 
 app = func.FunctionApp()
 
+SessionTrigger = Callable[[ServiceBusReceivedMessage, ServiceBusMessageActions], Awaitable[None]]
 
-@app.function_name("commands")
-@app.service_bus_queue_trigger(
-    arg_name="message",
-    queue_name=COMMANDS,
-    connection=CONNECTION,
-    is_sessions_enabled=True,
-    cardinality=func.Cardinality.ONE,
-    auto_complete_messages=False,
-)
+
+def session_queue_trigger(queue: str) -> Callable[[SessionTrigger], Any]:
+    """Register a function named after `queue`, one message of one session at a time, settled
+    by the function itself through its message actions."""
+
+    def register(trigger: SessionTrigger) -> Any:
+        bound = app.service_bus_queue_trigger(
+            arg_name="message",
+            queue_name=queue,
+            connection=CONNECTION,
+            is_sessions_enabled=True,
+            cardinality=func.Cardinality.ONE,
+            auto_complete_messages=False,
+        )(trigger)
+        return app.function_name(queue)(bound)
+
+    return register
+
+
+@session_queue_trigger(COMMANDS)
 async def commands(message: ServiceBusReceivedMessage, actions: ServiceBusMessageActions) -> None:
     """One tenant command: the same pipeline as the local fleet, settled as it decides."""
     await runtime.RUNTIME.handle(message, actions)
 
 
-@app.function_name("webhooks")
-@app.service_bus_queue_trigger(
-    arg_name="message",
-    queue_name=WEBHOOKS,
-    connection=CONNECTION,
-    is_sessions_enabled=True,
-    cardinality=func.Cardinality.ONE,
-    auto_complete_messages=False,
-)
+@session_queue_trigger(WEBHOOKS)
 async def webhooks(message: ServiceBusReceivedMessage, actions: ServiceBusMessageActions) -> None:
     """One webhook delivery attempt: the same dispatcher as the local fleet."""
     await runtime.RUNTIME.deliver(message, actions)

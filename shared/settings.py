@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal, overload
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DataFile:
+    """A file or folder of the local adapters under `data_dir`, read as a settings attribute."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, settings: None, owner: type[Settings]) -> DataFile: ...
+
+    @overload
+    def __get__(self, settings: Settings, owner: type[Settings]) -> Path: ...
+
+    def __get__(self, settings: Settings | None, owner: type[Settings]) -> DataFile | Path:
+        return self if settings is None else settings.data_dir / self.name
 
 
 class Settings(BaseSettings):
@@ -209,33 +225,13 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(16, ge=1, description="Endpoints served at once per process.")
     webhook_max_endpoints: int = Field(20, ge=1, le=100, description="Endpoints per tenant.")
 
-    @property
-    def bus_path(self) -> Path:
-        return self.data_dir / "bus.sqlite3"
-
-    @property
-    def store_path(self) -> Path:
-        return self.data_dir / "store.sqlite3"
-
-    @property
-    def engine_path(self) -> Path:
-        return self.data_dir / "engine.sqlite3"
-
-    @property
-    def secrets_path(self) -> Path:
-        return self.data_dir / "secrets.sqlite3"
-
-    @property
-    def blobs_path(self) -> Path:
-        return self.data_dir / "blobs"
-
-    @property
-    def search_path(self) -> Path:
-        return self.data_dir / "search.sqlite3"
-
-    @property
-    def rate_limits_path(self) -> Path:
-        return self.data_dir / "rate-limits"
+    bus_path: ClassVar[DataFile] = DataFile("bus.sqlite3")
+    store_path: ClassVar[DataFile] = DataFile("store.sqlite3")
+    engine_path: ClassVar[DataFile] = DataFile("engine.sqlite3")
+    secrets_path: ClassVar[DataFile] = DataFile("secrets.sqlite3")
+    blobs_path: ClassVar[DataFile] = DataFile("blobs")
+    search_path: ClassVar[DataFile] = DataFile("search.sqlite3")
+    rate_limits_path: ClassVar[DataFile] = DataFile("rate-limits")
 
 
 def load_settings(**overrides: object) -> Settings:

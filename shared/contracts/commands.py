@@ -106,13 +106,18 @@ class ThreadCreate(Command):
         return fresh_key()  # the service makes the id
 
 
-class ThreadDelete(Command):
-    TYPE = "thread.delete"
+class OnThread(Payload):
+    """Part of a command that changes a thread (or its messages and runs): the thread's lane."""
 
     thread_id: ResourceId
 
     def order_key(self) -> str:
+        """The thread's key: a thread's commands keep their order."""
         return thread_key(self.thread_id)
+
+
+class ThreadDelete(OnThread, Command):
+    TYPE = "thread.delete"
 
 
 class NewMessage(Payload):
@@ -123,13 +128,8 @@ class NewMessage(Payload):
     metadata: Metadata = Field(default_factory=dict)
 
 
-class MessageCreate(NewMessage, Command):
+class MessageCreate(OnThread, NewMessage, Command):
     TYPE = "message.create"
-
-    thread_id: ResourceId
-
-    def order_key(self) -> str:
-        return thread_key(self.thread_id)
 
 
 class NewRun(Payload):
@@ -140,54 +140,37 @@ class NewRun(Payload):
     metadata: Metadata = Field(default_factory=dict)
 
 
-class RunCreate(NewRun, Command):
+class RunCreate(OnThread, NewRun, Command):
     TYPE = "run.create"
 
-    thread_id: ResourceId
 
-    def order_key(self) -> str:
-        return thread_key(self.thread_id)
-
-
-class RunPoll(Command):
+class RunPoll(OnThread, Command):
     """Internal: scheduled by the run handler on the tenant's session until the run ends."""
 
     TYPE = "run.poll"
     INTERNAL = True
 
-    thread_id: ResourceId
     run_id: ResourceId
     job_id: str
     attempt: int = Field(0, ge=0)
 
-    def order_key(self) -> str:
-        return thread_key(self.thread_id)
 
-
-class RunCancel(Command):
+class RunCancel(OnThread, Command):
     """Stop a run: `cancelling`, then `cancelled` once the engine has stopped it."""
 
     TYPE = "run.cancel"
 
-    thread_id: ResourceId
     run_id: ResourceId
 
-    def order_key(self) -> str:
-        return thread_key(self.thread_id)
 
-
-class RunStart(Command):
+class RunStart(OnThread, Command):
     """Internal: start a run that waited for one of its tenant's run slots (`concurrent_runs`)."""
 
     TYPE = "run.start"
     INTERNAL = True
 
-    thread_id: ResourceId
     run_id: ResourceId
     job_id: str
-
-    def order_key(self) -> str:
-        return thread_key(self.thread_id)
 
 
 def _check_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -222,27 +205,28 @@ class ItemCreate(Command):
         return item_key(self.container, item_id) if item_id else fresh_key()
 
 
-class ItemUpdate(Command):
-    TYPE = "item.update"
+class OnItem(Payload):
+    """Part of a command that changes one stored item: the item's lane."""
 
     container: ContainerName
     item_id: ResourceId
+
+    def order_key(self) -> str:
+        """The item's key: an item's commands keep their order."""
+        return item_key(self.container, self.item_id)
+
+
+class ItemUpdate(OnItem, Command):
+    TYPE = "item.update"
+
     patch: ItemBody
     if_match: str | None = None
 
-    def order_key(self) -> str:
-        return item_key(self.container, self.item_id)
 
-
-class ItemDelete(Command):
+class ItemDelete(OnItem, Command):
     TYPE = "item.delete"
 
-    container: ContainerName
-    item_id: ResourceId
     if_match: str | None = None
-
-    def order_key(self) -> str:
-        return item_key(self.container, self.item_id)
 
 
 FilePurpose = Literal["assistants", "user_data", "vision", "batch", "fine-tune", "evals"]
