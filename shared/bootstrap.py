@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from shared.adapters.local.wiring import LocalAdapters
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import Bus
 from shared.ports.engine import AgentEngine
@@ -109,60 +110,24 @@ def _azure(settings: Settings, registry: TenantRegistry) -> AzureAdapters | None
     return AzureAdapters(settings, registry)
 
 
-def _chosen_azure(azure: AzureAdapters | None) -> AzureAdapters:
+class AdapterBuilder(Protocol):
+    """What builds the adapters of one kind (`LocalAdapters`, `AzureAdapters`)."""
+
+    def bus(self) -> Bus: ...
+    def store(self) -> Store: ...
+    def engine(self) -> AgentEngine: ...
+    def secrets(self) -> SecretStore: ...
+    def blobs(self) -> BlobStore: ...
+    def search(self, embedder: Embedder | None) -> SearchIndex: ...
+
+
+def _builder(choice: str, local: LocalAdapters, azure: AzureAdapters | None) -> AdapterBuilder:
+    """The builder an adapter setting (`local` or `azure`) chooses."""
+    if choice == "local":
+        return local
     if azure is None:  # _azure returns a builder whenever an adapter setting says azure
         raise ConfigurationError("an Azure adapter was chosen but not built")
     return azure
-
-
-def _bus(settings: Settings, clock: Callable[[], float], azure: AzureAdapters | None) -> Bus:
-    if settings.bus_adapter == "local":
-        from shared.adapters.local.bus import SqliteBus
-
-        return SqliteBus(
-            settings.bus_path,
-            lock_duration_seconds=settings.bus_lock_duration_seconds,
-            duplicate_window_seconds=settings.bus_duplicate_window_seconds,
-            max_delivery_count=settings.bus_max_delivery_count,
-            clock=clock,
-        )
-    return _chosen_azure(azure).bus()
-
-
-def _store(settings: Settings, azure: AzureAdapters | None) -> Store:
-    if settings.store_adapter == "local":
-        from shared.adapters.local.store import SqliteStore
-
-        return SqliteStore(settings.store_path)
-    return _chosen_azure(azure).store()
-
-
-def _engine(settings: Settings, azure: AzureAdapters | None) -> AgentEngine:
-    if settings.engine_adapter == "local":
-        from shared.adapters.local.engine import LocalEngine
-
-        return LocalEngine(
-            settings.engine_path,
-            latency_seconds=settings.local_engine_latency_seconds,
-            call_latency_seconds=settings.local_engine_call_latency_seconds,
-        )
-    return _chosen_azure(azure).engine()
-
-
-def _secrets(settings: Settings, azure: AzureAdapters | None) -> SecretStore:
-    if settings.secrets_adapter == "local":
-        from shared.adapters.local.secrets import LocalSecretStore
-
-        return LocalSecretStore(settings.secrets_path)
-    return _chosen_azure(azure).secrets()
-
-
-def _blobs(settings: Settings, azure: AzureAdapters | None) -> BlobStore:
-    if settings.blob_adapter == "local":
-        from shared.adapters.local.blobs import LocalBlobStore
-
-        return LocalBlobStore(settings.blobs_path)
-    return _chosen_azure(azure).blobs()
 
 
 def _embedder(settings: Settings) -> Embedder | None:
@@ -183,16 +148,6 @@ def _embedder(settings: Settings) -> Embedder | None:
         raise ConfigurationError(str(exc)) from exc
 
 
-def _search(
-    settings: Settings, embedder: Embedder | None, azure: AzureAdapters | None
-) -> SearchIndex:
-    if settings.search_adapter == "local":
-        from shared.adapters.local.search import SqliteSearchIndex
-
-        return SqliteSearchIndex(settings.search_path, embedder=embedder)
-    return _chosen_azure(azure).search(embedder)
-
-
 def bootstrap(settings: Settings, *, clock: Callable[[], float] = time.time) -> Services:
     """Build the adapters the settings choose; nothing connects until first used.
 
@@ -202,17 +157,17 @@ def bootstrap(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
     `clock` is the time of every adapter that keeps time (tests move it to run schedules fast).
     """
     registry = load_registry(settings)
-    azure = _azure(settings, registry)
+    local, azure = LocalAdapters(settings, clock), _azure(settings, registry)
     embedder = _embedder(settings)
     return Services(
         settings=settings,
         registry=registry,
-        bus=_bus(settings, clock, azure),
-        store=_store(settings, azure),
-        engine=_engine(settings, azure),
-        secrets=_secrets(settings, azure),
-        blobs=_blobs(settings, azure),
-        search=_search(settings, embedder, azure),
+        bus=_builder(settings.bus_adapter, local, azure).bus(),
+        store=_builder(settings.store_adapter, local, azure).store(),
+        engine=_builder(settings.engine_adapter, local, azure).engine(),
+        secrets=_builder(settings.secrets_adapter, local, azure).secrets(),
+        blobs=_builder(settings.blob_adapter, local, azure).blobs(),
+        search=_builder(settings.search_adapter, local, azure).search(embedder),
         closers=[azure.close] if azure is not None else [],
         embedder=embedder,
         clock=clock,

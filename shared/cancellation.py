@@ -14,8 +14,8 @@ from typing import Any
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.resources import Job, JobStatus, without_store_fields
-from shared.jobs import JOBS, as_doc
-from shared.ports.store import ETAG, EtagMismatch, TenantStore
+from shared.jobs import JOBS, as_doc, replace_job
+from shared.ports.store import TenantStore
 
 ATTEMPTS = 20
 
@@ -50,15 +50,8 @@ async def claim(store: TenantStore, job_id: str, envelope: Envelope, at: datetim
             return Claim.CANCELED
         if status != JobStatus.NOT_STARTED.value:
             return Claim.RUN
-        try:
-            await store.replace(
-                JOBS,
-                _changed(stored, JobStatus.RUNNING, at),
-                if_match=str(stored[ETAG]),
-            )
-        except EtagMismatch:
-            continue
-        return Claim.RUN
+        if await replace_job(store, _changed(stored, JobStatus.RUNNING, at), stored):
+            return Claim.RUN
     raise RuntimeError(f"job {job_id} kept changing while a worker claimed it")
 
 
@@ -82,21 +75,13 @@ async def cancel(store: TenantStore, job_id: str, at: datetime) -> tuple[Cancel,
             return Cancel.ENDED, job
         if job.status is not JobStatus.NOT_STARTED:
             return Cancel.STARTED, job
-        try:
-            await store.replace(
-                JOBS, _changed(stored, JobStatus.CANCELED, at), if_match=str(stored[ETAG])
-            )
-        except EtagMismatch:
-            continue
-        return Cancel.CANCELED, job.model_copy(
-            update={"status": JobStatus.CANCELED, "last_updated_date_time": at}
-        )
+        canceled = _changed(stored, JobStatus.CANCELED, at)
+        if await replace_job(store, canceled, stored):
+            return Cancel.CANCELED, canceled
     raise RuntimeError(f"job {job_id} kept changing while it was being canceled")
 
 
-def _changed(stored: dict[str, Any], status: JobStatus, at: datetime) -> dict[str, Any]:
-    """The stored job in a new state, its bookkeeping fields (the journal) kept."""
+def _changed(stored: dict[str, Any], status: JobStatus, at: datetime) -> Job:
+    """The stored job in a new state."""
     job = Job.model_validate(without_store_fields(stored))
-    changed = job.model_copy(update={"status": status, "last_updated_date_time": at})
-    kept = {k: v for k, v in stored.items() if k.startswith("_") and k != ETAG}
-    return as_doc(changed) | kept
+    return job.model_copy(update={"status": status, "last_updated_date_time": at})

@@ -13,7 +13,8 @@ from typing import Any
 from shared.contracts.envelope import Envelope
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import Job, JobError, JobStatus, without_store_fields
-from shared.ports.store import ETAG, EtagMismatch, TenantStore
+from shared.optimistic import replace_if_unchanged
+from shared.ports.store import ETAG, TenantStore
 
 JOBS = "jobs"
 JOURNAL_FIELD = "_envelope"
@@ -62,12 +63,8 @@ async def fail_undecided(
                 "error": JobError(code=code, message=message),
             }
         )
-        kept = {k: v for k, v in stored.items() if k.startswith("_") and k != ETAG}
-        try:
-            await store.replace(JOBS, _to_doc(failed) | kept, if_match=str(stored[ETAG]))
-        except EtagMismatch:
-            continue
-        return failed
+        if await replace_job(store, failed, stored):
+            return failed
     raise RuntimeError(f"job {job_id} kept changing while it was being failed")
 
 
@@ -92,6 +89,13 @@ def _to_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
 def as_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
     """The job as the store keeps it, journaling `envelope` if one is given."""
     return _to_doc(job, envelope)
+
+
+async def replace_job(store: TenantStore, job: Job, stored: dict[str, Any]) -> bool:
+    """Replace the job `stored` was read as with `job`, keeping its bookkeeping fields (the
+    journal): False if another writer changed it first."""
+    kept = {k: v for k, v in stored.items() if k.startswith("_") and k != ETAG}
+    return await replace_if_unchanged(store, JOBS, _to_doc(job) | kept, stored)
 
 
 def journaled(doc: dict[str, Any]) -> Envelope | None:
@@ -152,10 +156,6 @@ async def transition(
             if is_new:
                 return job
             continue
-        kept = {k: v for k, v in stored.items() if k.startswith("_") and k != ETAG}
-        try:
-            await store.replace(JOBS, _to_doc(job) | kept, if_match=str(stored[ETAG]))
-        except EtagMismatch:
-            continue
-        return job
+        if await replace_job(store, job, stored):
+            return job
     raise RuntimeError(f"job {job_id} kept changing while it was being updated")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.ports.store import ETAG, EtagMismatch, TenantStore
+from shared.optimistic import replace_if_unchanged
+from shared.ports.store import ETAG, TenantStore
 
 RUN_SLOTS = "run_slots"
 SLOTS_ID = "runs"
@@ -47,16 +48,12 @@ async def _change(store: TenantStore, change: Any) -> Any:
         result, changed = change(doc)
         if not changed:
             return result
-        try:
-            if stored is None:
-                _, is_new = await store.create_if_absent(RUN_SLOTS, doc)
-                if not is_new:
-                    continue
-            else:
-                await store.replace(RUN_SLOTS, doc, if_match=str(stored[ETAG]))
-        except EtagMismatch:
-            continue
-        return result
+        if stored is None:
+            _, written = await store.create_if_absent(RUN_SLOTS, doc)
+        else:
+            written = await replace_if_unchanged(store, RUN_SLOTS, doc, stored)
+        if written:
+            return result
     raise RuntimeError("the run slots kept changing")
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from shared.contracts.resources import without_store_fields
 from shared.ids import new_id
+from shared.optimistic import replace_if_unchanged
 from shared.ports.store import ETAG, EtagMismatch, TenantStore
 from shared.tenancy import TenantScope
 from shared.webhooks.events import EventType
@@ -119,11 +120,8 @@ async def disable(store: TenantStore, endpoint_id: str, reason: str) -> None:
         changed = _endpoint(doc).model_copy(
             update={"status": "disabled", "disabled_reason": reason}
         )
-        try:
-            await store.replace(ENDPOINTS, changed.model_dump(mode="json"), if_match=doc[ETAG])
-        except EtagMismatch:
-            continue
-        return
+        if await replace_if_unchanged(store, ENDPOINTS, changed.model_dump(mode="json"), doc):
+            return
 
 
 class RotationConflict(Exception):

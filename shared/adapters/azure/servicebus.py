@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusReceivedMessage, ServiceBusSubQueue
 from azure.servicebus.aio import ServiceBusClient, ServiceBusReceiver, ServiceBusSender
@@ -198,13 +199,63 @@ class ServiceBusBus:
         await self._client.close()
 
 
-class ServiceBusSessionReceiver:
-    """One accepted session; the SDK messages are kept by lock token until they are settled."""
+Held = TypeVar("Held", ReceivedMessage, ReceivedDeadLetter)
+
+
+class _PeekLockLink(Generic[Held]):
+    """A receiver link whose SDK messages are kept by lock token until they are settled."""
 
     def __init__(self, receiver: ServiceBusReceiver, receive_wait_seconds: float) -> None:
         self._receiver = receiver
         self._wait = receive_wait_seconds
         self._locked: dict[str, ServiceBusReceivedMessage] = {}
+
+    def _port(self, message: ServiceBusReceivedMessage) -> Held:
+        """The SDK message as the port describes it."""
+        raise NotImplementedError
+
+    def _not_held(self, held: Held) -> Exception:
+        """The error for settling a message this link does not hold."""
+        raise NotImplementedError
+
+    async def receive(self, max_messages: int = 1) -> list[Held]:
+        """Up to `max_messages` messages, oldest first, each locked to this link."""
+        async with _translated():
+            received = await self._receiver.receive_messages(
+                max_message_count=max_messages, max_wait_time=self._wait
+            )
+        return [self._keep(message) for message in received]
+
+    def _keep(self, message: ServiceBusReceivedMessage) -> Held:
+        held = self._port(message)
+        self._locked[held.lock_token] = message
+        return held
+
+    def _sdk(self, held: Held) -> ServiceBusReceivedMessage:
+        try:
+            return self._locked.pop(held.lock_token)
+        except KeyError:
+            raise self._not_held(held) from None
+
+    async def complete(self, message: Held) -> None:
+        """Remove the message for good: it was handled."""
+        async with _translated():
+            await self._receiver.complete_message(self._sdk(message))
+
+    async def abandon(self, message: Held) -> None:
+        """Give the message back, to be received again."""
+        async with _translated():
+            await self._receiver.abandon_message(self._sdk(message))
+
+    async def close(self) -> None:
+        """Close the link; messages still held are given back (delivered again)."""
+        self._locked.clear()
+        async with _translated():
+            await self._receiver.close()
+
+
+class ServiceBusSessionReceiver(_PeekLockLink[ReceivedMessage]):
+    """One accepted session; the SDK messages are kept by lock token until they are settled."""
 
     @classmethod
     async def open(
@@ -225,34 +276,11 @@ class ServiceBusSessionReceiver:
         until = self._receiver.session.locked_until_utc
         return until or datetime.now(UTC)
 
-    async def receive(self, max_messages: int = 1) -> list[ReceivedMessage]:
-        """Up to `max_messages` messages of this session, oldest first, locked."""
-        async with _translated():
-            received = await self._receiver.receive_messages(
-                max_message_count=max_messages, max_wait_time=self._wait
-            )
-        return [self._keep(message) for message in received]
+    def _port(self, message: ServiceBusReceivedMessage) -> ReceivedMessage:
+        return from_sdk(message)
 
-    def _keep(self, message: ServiceBusReceivedMessage) -> ReceivedMessage:
-        port_message = from_sdk(message)
-        self._locked[port_message.lock_token] = message
-        return port_message
-
-    def _sdk(self, message: ReceivedMessage) -> ServiceBusReceivedMessage:
-        try:
-            return self._locked.pop(message.lock_token)
-        except KeyError:
-            raise SessionLockLost(f"message {message.message_id!r} is not locked here") from None
-
-    async def complete(self, message: ReceivedMessage) -> None:
-        """Remove the message: it was handled."""
-        async with _translated():
-            await self._receiver.complete_message(self._sdk(message))
-
-    async def abandon(self, message: ReceivedMessage) -> None:
-        """Give the message back; its delivery count stays raised."""
-        async with _translated():
-            await self._receiver.abandon_message(self._sdk(message))
+    def _not_held(self, held: ReceivedMessage) -> Exception:
+        return SessionLockLost(f"message {held.message_id!r} is not locked here")
 
     async def dead_letter(
         self, message: ReceivedMessage, *, reason: str, description: str = ""
@@ -281,52 +309,12 @@ class ServiceBusSessionReceiver:
         async with _translated():
             return await self._receiver.session.renew_lock()
 
-    async def close(self) -> None:
-        """Release the session; unsettled messages are delivered again."""
-        self._locked.clear()
-        async with _translated():
-            await self._receiver.close()
 
-
-class ServiceBusDeadLetterReceiver:
+class ServiceBusDeadLetterReceiver(_PeekLockLink[ReceivedDeadLetter]):
     """Peek-lock receiving from a dead-letter sub-queue, for replay and purge."""
 
-    def __init__(self, receiver: ServiceBusReceiver, receive_wait_seconds: float) -> None:
-        self._receiver = receiver
-        self._wait = receive_wait_seconds
-        self._locked: dict[str, ServiceBusReceivedMessage] = {}
+    def _port(self, message: ServiceBusReceivedMessage) -> ReceivedDeadLetter:
+        return locked_dead_letter_of(message)
 
-    async def receive(self, max_messages: int = 1) -> list[ReceivedDeadLetter]:
-        """Up to `max_messages` dead letters, each locked to this receiver."""
-        async with _translated():
-            received = await self._receiver.receive_messages(
-                max_message_count=max_messages, max_wait_time=self._wait
-            )
-        letters = []
-        for message in received:
-            letter = locked_dead_letter_of(message)
-            self._locked[letter.lock_token] = message
-            letters.append(letter)
-        return letters
-
-    def _sdk(self, dead_letter: ReceivedDeadLetter) -> ServiceBusReceivedMessage:
-        try:
-            return self._locked.pop(dead_letter.lock_token)
-        except KeyError:
-            raise ValueError(f"dead letter {dead_letter.message_id!r} is not held here") from None
-
-    async def complete(self, dead_letter: ReceivedDeadLetter) -> None:
-        """Remove the dead letter for good."""
-        async with _translated():
-            await self._receiver.complete_message(self._sdk(dead_letter))
-
-    async def abandon(self, dead_letter: ReceivedDeadLetter) -> None:
-        """Give the dead letter back, unchanged."""
-        async with _translated():
-            await self._receiver.abandon_message(self._sdk(dead_letter))
-
-    async def close(self) -> None:
-        """Close the link; the dead letters still held are given back when their locks lapse."""
-        self._locked.clear()
-        async with _translated():
-            await self._receiver.close()
+    def _not_held(self, held: ReceivedDeadLetter) -> Exception:
+        return ValueError(f"dead letter {held.message_id!r} is not held here")

@@ -19,6 +19,7 @@ from typing import Any
 
 from shared.adapters.local.citations import cite
 from shared.adapters.local.sqlite_file import SqliteFile
+from shared.adapters.local.tenant_rows import TenantRowsFile
 from shared.contracts.resources import RunError, RunStatus, Usage
 from shared.ports.engine import AgentDefinition, EngineError, Passage, RunState
 
@@ -82,8 +83,10 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-class LocalEngine:
+class LocalEngine(TenantRowsFile):
     """The `AgentEngine` port on an embedded SQLite file."""
+
+    TENANT_TABLES = ("agents", "threads", "messages", "runs", "run_annotations")
 
     def __init__(
         self,
@@ -93,7 +96,7 @@ class LocalEngine:
         call_latency_seconds: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._db = SqliteFile(path, SCHEMA)
+        super().__init__(SqliteFile(path, SCHEMA))
         self._latency = latency_seconds
         self._call_latency = call_latency_seconds
         self._clock = clock
@@ -101,23 +104,6 @@ class LocalEngine:
     def for_tenant(self, tenant_id: str) -> LocalTenantEngine:
         """The engine as one tenant sees it."""
         return LocalTenantEngine(self, tenant_id)
-
-    async def purge_tenant(self, tenant_id: str) -> int:
-        """Delete one tenant's agents, threads, messages and runs; how many rows there were."""
-        if not tenant_id:
-            raise ValueError("a tenant id is required")
-
-        def work(conn: sqlite3.Connection) -> int:
-            return sum(
-                int(conn.execute(f"DELETE FROM {table} WHERE tenant_id = ?", (tenant_id,)).rowcount)  # noqa: S608 - table names are constants
-                for table in ("agents", "threads", "messages", "runs", "run_annotations")
-            )
-
-        return await self._db.write(work)
-
-    async def close(self) -> None:
-        """Close the file."""
-        await self._db.close()
 
 
 class LocalTenantEngine:

@@ -26,6 +26,7 @@ from shared.adapters.local.search_sql import (
     fts_query,
 )
 from shared.adapters.local.sqlite_file import SqliteFile
+from shared.adapters.local.tenant_rows import TenantRowsFile, required_tenant
 from shared.adapters.local.vectors import TenantVectors, stack, to_blob, top_k
 from shared.ports.search import (
     Embedder,
@@ -44,34 +45,24 @@ CACHED_TENANTS = 16
 """Tenants whose vectors stay in memory between queries (least recently used go first)."""
 
 
-class SqliteSearchIndex:
+class SqliteSearchIndex(TenantRowsFile):
     """The `SearchIndex` port on an embedded SQLite file."""
 
+    TENANT_TABLES = ("docs",)
+
     def __init__(self, path: Path, *, embedder: Embedder | None = None) -> None:
-        self._db = SqliteFile(path, SCHEMA)
+        super().__init__(SqliteFile(path, SCHEMA))
         self.embedder = embedder
         self._vectors: OrderedDict[str, TenantVectors] = OrderedDict()
 
     def for_tenant(self, tenant_id: str) -> SqliteTenantIndex:
         """The slice of one tenant."""
-        if not tenant_id:
-            raise ValueError("a tenant id is required")
-        return SqliteTenantIndex(self, tenant_id)
+        return SqliteTenantIndex(self, required_tenant(tenant_id))
 
-    async def purge_tenant(self, tenant_id: str) -> int:
-        """Delete every document of one tenant; how many there were."""
-        view = self.for_tenant(tenant_id)
-
-        def work(c: sqlite3.Connection) -> int:
-            removed = c.execute("DELETE FROM docs WHERE tenant_id = ?", (tenant_id,)).rowcount
-            view._bump(c)  # other processes' cached vectors of this tenant are now stale
-            return int(removed)
-
-        return await self._db.write(work)
-
-    async def close(self) -> None:
-        """Close the file."""
-        await self._db.close()
+    def _purge(self, conn: sqlite3.Connection, tenant_id: str) -> int:
+        removed = super()._purge(conn, tenant_id)
+        self.for_tenant(tenant_id)._bump(conn)  # other processes' cached vectors are now stale
+        return removed
 
 
 class SqliteTenantIndex:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from shared.adapters.local.sqlite_file import SqliteFile
+from shared.adapters.local.tenant_rows import TenantRowsFile, required_tenant
 from shared.ports.secrets import SecretMissing
 
 SCHEMA = """
@@ -56,31 +57,17 @@ class _PrivateSqliteFile(SqliteFile):
         return super()._connect()
 
 
-class LocalSecretStore:
+class LocalSecretStore(TenantRowsFile):
     """The `SecretStore` port on a SQLite file; every tenant's view binds its tenant id."""
 
+    TENANT_TABLES = ("secrets",)
+
     def __init__(self, path: Path) -> None:
-        self._db = _PrivateSqliteFile(path, SCHEMA)
+        super().__init__(_PrivateSqliteFile(path, SCHEMA))
 
     def for_tenant(self, tenant_id: str) -> LocalTenantSecrets:
         """The secrets of one tenant."""
-        if not tenant_id:
-            raise ValueError("a tenant id is required")
-        return LocalTenantSecrets(self._db, tenant_id)
-
-    async def purge_tenant(self, tenant_id: str) -> int:
-        """Delete every secret of one tenant; how many there were."""
-        if not tenant_id:
-            raise ValueError("a tenant id is required")
-        return await self._db.write(
-            lambda conn: int(
-                conn.execute("DELETE FROM secrets WHERE tenant_id = ?", (tenant_id,)).rowcount
-            )
-        )
-
-    async def close(self) -> None:
-        """Close the file."""
-        await self._db.close()
+        return LocalTenantSecrets(self._db, required_tenant(tenant_id))
 
 
 class LocalTenantSecrets:

@@ -15,6 +15,7 @@ from typing import Any
 
 from shared.adapters.local.sqlite_file import SqliteFile
 from shared.adapters.local.store_notices import StoreNotices
+from shared.adapters.local.tenant_rows import TenantRowsFile, required_tenant
 from shared.ports.store import (
     ETAG,
     Document,
@@ -79,18 +80,18 @@ def _seq(cursor: str) -> int:
     return seq
 
 
-class SqliteStore:
+class SqliteStore(TenantRowsFile):
     """The `Store` port on one SQLite file shared by the ingress and every worker process."""
 
+    TENANT_TABLES = ("documents",)
+
     def __init__(self, path: Path, *, announced: frozenset[str] = ANNOUNCED) -> None:
-        self._db = SqliteFile(path, SCHEMA)
+        super().__init__(SqliteFile(path, SCHEMA))
         self._notices = StoreNotices(path, announced)
 
     def for_tenant(self, tenant_id: str) -> SqliteTenantStore:
         """A view of one tenant's partition."""
-        if not tenant_id:
-            raise ValueError("a tenant id is required")
-        return SqliteTenantStore(self._db, tenant_id, self._notices)
+        return SqliteTenantStore(self._db, required_tenant(tenant_id), self._notices)
 
     async def ping(self) -> None:
         """Raise `StoreUnavailable` unless the file answers."""
@@ -99,20 +100,10 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreUnavailable(str(exc)) from exc
 
-    async def purge_tenant(self, tenant_id: str) -> int:
-        """Delete every document of one tenant; how many there were."""
-        if not tenant_id:
-            raise ValueError("a tenant id is required")
-        return await self._db.write(
-            lambda conn: int(
-                conn.execute("DELETE FROM documents WHERE tenant_id=?", (tenant_id,)).rowcount
-            )
-        )
-
     async def close(self) -> None:
-        """Close the connection."""
+        """Stop announcing changes and close the file."""
         self._notices.close()
-        await self._db.close()
+        await super().close()
 
 
 class SqliteTenantStore:
