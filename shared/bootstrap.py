@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from shared.adapters.local.wiring import LocalAdapters
@@ -63,6 +64,10 @@ class Services:
     """What the ingress and pipeline hooks record with (`configure_telemetry` makes one)."""
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Closed last: what the adapters share (the Azure tenant credentials)."""
+
+    def now(self) -> datetime:
+        """The clock's time, timezone-aware UTC."""
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     def scope(self, tenant_id: str) -> TenantScope:
         """Clients bound to one tenant of the registry (KeyError for any other id)."""

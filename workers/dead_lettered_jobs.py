@@ -11,7 +11,6 @@ of the dead letter may still take the job forward (`shared.jobs.is_final`).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from shared.bootstrap import Services
 from shared.contracts.resources import JobStatus
@@ -49,7 +48,7 @@ async def fail_job_named(
         code=reason,
         message=f"The command was dead-lettered ({reason}): {description} "
         "An operator can replay it (`tenantry dlq replay`).",
-        at=datetime.fromtimestamp(services.clock(), UTC),
+        at=services.now(),
     )
     ended_now = job is not None and job.status is JobStatus.FAILED and not is_final(job)
     if ended_now:

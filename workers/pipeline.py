@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from pydantic import ValidationError
 
@@ -98,9 +98,6 @@ class Pipeline:
         self.middleware = standard_middleware(services) if middleware is None else list(middleware)
         self.sleep = sleep
 
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.services.clock(), UTC)
-
     async def process(self, delivery: Delivery) -> Settlement:
         """Handle the message and say how to settle it; raises nothing for a bad message."""
         try:
@@ -153,7 +150,7 @@ class Pipeline:
             )
             return dead_letter("InvalidCommand", _summary(exc))
         if job.id == envelope.command_id and not ended:  # its own job, not a poll's run job
-            claimed = await claim(scope.store, job.id, envelope, self.now())
+            claimed = await claim(scope.store, job.id, envelope, self.services.now())
             if claimed is Claim.CANCELED:
                 return await self._canceled(envelope, job)
         context = HandlerContext(
@@ -161,7 +158,7 @@ class Pipeline:
             scope=scope,
             settings=self.services.settings,
             follow_up=lambda *args: self._follow_up(envelope, delivery.session_id, *args),
-            now=self.now,
+            now=self.services.now,
         )
         outcome = await self._handle(envelope, job, delivery, handler, command, context)
         if isinstance(outcome, Settlement):
@@ -187,7 +184,7 @@ class Pipeline:
         """
         if job.id == envelope.command_id:
             ending = JobEnding(
-                envelope, job.id, job.type, Outcome(status=JobStatus.CANCELED), self.now()
+                envelope, job.id, job.type, Outcome(status=JobStatus.CANCELED), self.services.now()
             )
             for middleware in self.middleware:
                 await middleware.before_job_end(ending)
@@ -254,7 +251,7 @@ class Pipeline:
         if job.ended:
             return
         if outcome.status.terminal:
-            ending = JobEnding(envelope, job.id, job.type, outcome, self.now())
+            ending = JobEnding(envelope, job.id, job.type, outcome, self.services.now())
             for middleware in self.middleware:
                 await middleware.before_job_end(ending)
         error = None
@@ -265,7 +262,7 @@ class Pipeline:
             job.id,
             command_type=envelope.type,
             status=outcome.status,
-            at=self.now(),
+            at=self.services.now(),
             created=envelope.time,
             result=outcome.result,
             location=outcome.location,
@@ -300,7 +297,7 @@ class Pipeline:
         message = to_message(
             follow_up,
             ttl_seconds=self.services.settings.command_ttl_seconds,
-            scheduled=self.now() + timedelta(seconds=delay_seconds),
+            scheduled=self.services.now() + timedelta(seconds=delay_seconds),
         )
         await self.services.bus.send(COMMANDS_QUEUE, [message])
 

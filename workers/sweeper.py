@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from shared.bootstrap import Services
 from shared.contracts.resources import FILES, Job, JobStatus, without_store_fields
@@ -32,7 +32,7 @@ STAGED_PREFIX = "file_"
 
 async def sweep_staged_uploads(services: Services, *, now: datetime | None = None) -> int:
     """Delete every tenant's unclaimed uploads older than the staging TTL; how many went."""
-    moment = now or datetime.fromtimestamp(services.clock(), UTC)
+    moment = now or services.now()
     ttl = timedelta(seconds=services.settings.files_staging_ttl_seconds)
     removed = 0
     for tenant in services.registry:
@@ -51,7 +51,7 @@ async def sweep_staged_uploads(services: Services, *, now: datetime | None = Non
 
 async def expire_unstarted_jobs(services: Services, *, now: datetime | None = None) -> int:
     """Fail (`Expired`) every tenant's job still NotStarted past the command TTL; how many."""
-    moment = now or datetime.fromtimestamp(services.clock(), UTC)
+    moment = now or services.now()
     cutoff = moment - timedelta(seconds=services.settings.command_ttl_seconds)
     expired = 0
     for tenant in services.registry:

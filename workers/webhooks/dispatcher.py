@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpcore
 import httpx
@@ -77,9 +77,6 @@ class Dispatcher:
         self._ssl = httpx.create_ssl_context()
         self._network = network_backend
 
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.services.clock(), UTC)
-
     async def process(self, delivery: Delivery) -> Settlement:
         """Make the attempt the message asks for and say how to settle the message."""
         try:
@@ -106,7 +103,7 @@ class Dispatcher:
     async def _attempt(
         self, scope: TenantScope, message: DeliveryMessage, endpoint: Endpoint
     ) -> Settlement:
-        now = self.now()
+        now = self.services.now()
         ring = await load_keyring(scope.secrets, endpoint.id, endpoint.key_id)
         keys = ring.signing(self.services.clock()) if ring else []
         started = time.monotonic()
@@ -184,12 +181,12 @@ class Dispatcher:
         next_attempt_at: datetime | None = None,
     ) -> None:
         if attempt is None and error is not None:
-            attempt = Attempt(number=message.attempt + 1, at=self.now(), error=error)
+            attempt = Attempt(number=message.attempt + 1, at=self.services.now(), error=error)
         await deliveries.record(
             scope.store,
             message,
             status,
-            now=self.now(),
+            now=self.services.now(),
             attempt=attempt,
             next_attempt_at=next_attempt_at,
         )
