@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,9 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import ResourceNotFoundError
 from azure.keyvault.secrets.aio import SecretClient
 
+from shared.adapters.azure.client_pool import ClientPool
 from shared.adapters.azure.credentials import TenantCredentials
+from shared.adapters.azure.expiring_cache import ExpiringCache
 from shared.adapters.azure.tenant_identity import azure_settings
 from shared.ports.secrets import SecretMissing
 from shared.tenancy import Tenant, TenantRegistry
@@ -49,13 +52,13 @@ class KeyVaultSecretStore:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._registry = registry
-        self._credentials = credentials
         self._shared_vault = shared_vault_url
-        self._cache_seconds = cache_seconds
-        self._client_factory = client_factory
-        self._clock = clock
-        self._clients: dict[tuple[str, str], SecretClient] = {}
-        self._caches: dict[str, dict[str, tuple[str, float]]] = {}
+        self._clients: ClientPool[tuple[str, str], SecretClient] = ClientPool(
+            lambda key: client_factory(key[0], credentials.for_tenant(key[1]))
+        )
+        self._caches: defaultdict[str, ExpiringCache] = defaultdict(
+            lambda: ExpiringCache(cache_seconds, clock)
+        )
 
     def for_tenant(self, tenant_id: str) -> KeyVaultTenantSecrets:
         """The secrets of a tenant of the registry (KeyError for any other id)."""
@@ -69,37 +72,21 @@ class KeyVaultSecretStore:
             vault, prefix = self._shared_vault, shared_vault_prefix(tenant)
         else:
             raise KeyError(f"tenant {tenant.id} has no vault and KEYVAULT_URL is not set")
-        key = (vault, tenant.id)
-        client = self._clients.get(key)
-        if client is None:
-            client = self._client_factory(vault, self._credentials.for_tenant(tenant.id))
-            self._clients[key] = client
-        cache = self._caches.setdefault(tenant.id, {})
-        return KeyVaultTenantSecrets(client, prefix, cache, self._cache_seconds, self._clock)
+        client = self._clients.get((vault, tenant.id))
+        return KeyVaultTenantSecrets(client, prefix, self._caches[tenant.id])
 
     async def close(self) -> None:
         """Close the vault clients."""
-        for client in self._clients.values():
-            await client.close()
-        self._clients.clear()
+        await self._clients.close()
 
 
 class KeyVaultTenantSecrets:
     """One tenant's secrets: names checked and prefixed, values cached until they expire."""
 
-    def __init__(
-        self,
-        client: SecretClient,
-        prefix: str,
-        cache: dict[str, tuple[str, float]],
-        cache_seconds: float,
-        clock: Callable[[], float],
-    ) -> None:
+    def __init__(self, client: SecretClient, prefix: str, cache: ExpiringCache) -> None:
         self._client = client
         self._prefix = prefix
         self._cache = cache
-        self._cache_seconds = cache_seconds
-        self._clock = clock
 
     def vault_name(self, name: str) -> str:
         """The name of the secret in the vault."""
@@ -112,27 +99,27 @@ class KeyVaultTenantSecrets:
         """The current value (from the cache while it is fresh); `SecretMissing` if none."""
         vault_name = self.vault_name(name)
         cached = self._cache.get(vault_name)
-        if cached is not None and cached[1] > self._clock():
-            return cached[0]
+        if cached is not None:
+            return cached
         try:
             secret: Any = await self._client.get_secret(vault_name)
         except ResourceNotFoundError as exc:
-            self._cache.pop(vault_name, None)
+            self._cache.forget(vault_name)
             raise SecretMissing(name) from exc
         value = str(secret.value)
-        self._cache[vault_name] = (value, self._clock() + self._cache_seconds)
+        self._cache.put(vault_name, value)
         return value
 
     async def set(self, name: str, value: str) -> None:
         """Create or replace the secret (a new version in the vault)."""
         vault_name = self.vault_name(name)
         await self._client.set_secret(vault_name, value)
-        self._cache[vault_name] = (value, self._clock() + self._cache_seconds)
+        self._cache.put(vault_name, value)
 
     async def delete(self, name: str) -> None:
         """Delete the secret (soft delete, as the vault keeps it); absent is not an error."""
         vault_name = self.vault_name(name)
-        self._cache.pop(vault_name, None)
+        self._cache.forget(vault_name)
         try:
             await self._client.delete_secret(vault_name)
         except ResourceNotFoundError:

@@ -21,6 +21,7 @@ from azure.search.documents.aio import SearchClient
 from azure.search.documents.indexes.aio import SearchIndexClient
 from azure.search.documents.models import VectorFilterMode, VectorizedQuery, VectorQuery
 
+from shared.adapters.azure.client_pool import ClientPool
 from shared.adapters.azure.search_schema import SELECT, document_key, index_schema, to_hit, to_index
 from shared.adapters.azure.tenant_identity import azure_settings
 from shared.ports.search import (
@@ -65,12 +66,11 @@ class AzureSearchIndex:
         embedder: Embedder | None = None,
     ) -> None:
         self._index_client = index_client
-        self._search_client = search_client
+        self._clients: ClientPool[str, SearchClient] = ClientPool(search_client)
         self._registry = registry
         self._default_index = default_index
         self._dimensions = dimensions
         self.embedder = embedder
-        self._clients: dict[str, SearchClient] = {}
         self._schema_written: set[str] = set()
         self._lock = asyncio.Lock()
 
@@ -89,9 +89,7 @@ class AzureSearchIndex:
     async def client(self, index: str) -> SearchClient:
         """The index's client; reading through it writes nothing to the service's schema."""
         async with self._lock:
-            if index not in self._clients:
-                self._clients[index] = self._search_client(index)
-            return self._clients[index]
+            return self._clients.get(index)
 
     async def writable_client(self, index: str) -> SearchClient:
         """The index's client, after creating or updating its schema once in this process.
@@ -108,9 +106,7 @@ class AzureSearchIndex:
 
     async def close(self) -> None:
         """Close the clients."""
-        for client in self._clients.values():
-            await client.close()
-        self._clients.clear()
+        await self._clients.close()
         await self._index_client.close()
 
 
