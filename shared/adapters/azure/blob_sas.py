@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -52,23 +53,19 @@ class SasIssuer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
 class AccountKeySas:
     """Account-key SAS: for Azurite and development accounts with shared keys."""
 
-    def __init__(self, account_name: str, account_key: str) -> None:
-        self._account = account_name
-        self._key = account_key
-
-    @property
-    def account_name(self) -> str:
-        return self._account
+    account_name: str
+    account_key: str = field(repr=False)
 
     async def container_sas(self, container: str, expiry: datetime) -> str:
         """An account-key SAS for one container."""
         return generate_container_sas(
-            self._account,
+            self.account_name,
             container,
-            account_key=self._key,
+            account_key=self.account_key,
             permission=TENANT_PERMISSIONS,
             start=datetime.now(UTC) - CLOCK_SKEW,
             expiry=expiry,

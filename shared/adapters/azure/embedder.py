@@ -60,8 +60,7 @@ class AzureOpenAIEmbedder:
         self._api_version = api_version
         self._dimensions = dimensions
         self._send_dimensions = send_dimensions
-        self._api_key = api_key
-        self._token_provider = token_provider
+        self._headers = _authorization(api_key, token_provider)
         self._sleep = sleep
         self._on_close = on_close
         self._client = httpx.AsyncClient(transport=transport, timeout=timeout_seconds)
@@ -76,12 +75,6 @@ class AzureOpenAIEmbedder:
         for start in range(0, len(texts), BATCH):
             vectors += await self._request(list(texts[start : start + BATCH]))
         return vectors
-
-    async def _headers(self) -> dict[str, str]:
-        if self._api_key is not None:
-            return {"api-key": self._api_key}
-        assert self._token_provider is not None
-        return {"Authorization": f"Bearer {await self._token_provider()}"}
 
     async def _request(self, texts: list[str]) -> list[list[float]]:
         body: dict[str, Any] = {"input": texts}
@@ -133,6 +126,21 @@ class AzureOpenAIEmbedder:
         await self._client.aclose()
         if self._on_close is not None:
             await self._on_close()
+
+
+def _authorization(
+    api_key: str | None, token_provider: TokenProvider | None
+) -> Callable[[], Awaitable[dict[str, str]]]:
+    """The headers that authorise each request: the API key, or else a current bearer token."""
+
+    async def key() -> dict[str, str]:
+        return {"api-key": str(api_key)}
+
+    async def bearer() -> dict[str, str]:
+        assert token_provider is not None
+        return {"Authorization": f"Bearer {await token_provider()}"}
+
+    return key if api_key is not None else bearer
 
 
 def _retry_after(response: httpx.Response, attempt: int) -> float:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from shared.adapters.local import bus_schema as sql
-from shared.adapters.local.bus_engine import BusEngine, SessionLock, to_datetime
+from shared.adapters.local.bus_engine import BusEngine, QueueProperties, SessionLock, to_datetime
 from shared.adapters.local.doorbell import Doorbell, bells_directory
 from shared.adapters.local.group_commit import GroupCommit
 from shared.ports.bus import (
@@ -68,10 +68,10 @@ class SqliteBus:
         max_delivery_count: int = MAX_DELIVERY_COUNT,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if lock_duration_seconds <= 0 or duplicate_window_seconds < 0 or max_delivery_count < 1:
-            raise ValueError("lock duration and max delivery count must be positive")
         self._engine = BusEngine(
-            path, lock_duration_seconds, duplicate_window_seconds, max_delivery_count, clock
+            path,
+            QueueProperties(lock_duration_seconds, duplicate_window_seconds, max_delivery_count),
+            clock,
         )
         self._worker = _Worker()
         self._sends: GroupCommit[tuple[str, list[dict[str, Any]]]] = GroupCommit(

@@ -33,6 +33,22 @@ TTL_EXPIRED = "TTLExpiredException"
 
 
 @dataclass(frozen=True)
+class QueueProperties:
+    """What Service Bus sets per queue, as the local bus keeps it for every queue."""
+
+    lock_duration: float
+    """Seconds a session lock lasts unless it is renewed."""
+    duplicate_window: float
+    """Seconds a message id is remembered, so that a second send of it is dropped."""
+    max_delivery_count: int
+    """Deliveries of a message before it is dead-lettered."""
+
+    def __post_init__(self) -> None:
+        if self.lock_duration <= 0 or self.duplicate_window < 0 or self.max_delivery_count < 1:
+            raise ValueError("lock duration and max delivery count must be positive")
+
+
+@dataclass(frozen=True)
 class SessionLock:
     """A session lock as its receiver holds it."""
 
@@ -48,18 +64,9 @@ class SessionLock:
 class BusEngine:
     """The SQL work of a bus; every method runs on the bus's worker thread."""
 
-    def __init__(
-        self,
-        path: Path,
-        lock_duration: float,
-        duplicate_window: float,
-        max_delivery_count: int,
-        clock: Callable[[], float],
-    ) -> None:
+    def __init__(self, path: Path, queues: QueueProperties, clock: Callable[[], float]) -> None:
         self._path = path
-        self._lock_duration = lock_duration
-        self._duplicate_window = duplicate_window
-        self._max_delivery_count = max_delivery_count
+        self._queues = queues
         self._clock = clock
         self._connection: sqlite3.Connection | None = None
         self._seen_forgotten_at = float("-inf")
@@ -92,7 +99,7 @@ class BusEngine:
     def send_many(self, sends: list[tuple[str, list[dict[str, Any]]]]) -> list[Outcome]:
         """Several senders' batches in one transaction, each all-or-nothing in a savepoint."""
         with self._transaction() as (conn, now):
-            window_start = now - self._duplicate_window
+            window_start = now - self._queues.duplicate_window
 
             def insert(
                 queue: str, rows: list[dict[str, Any]]
@@ -139,7 +146,7 @@ class BusEngine:
         self, conn: sqlite3.Connection, now: float, queue: str, session_id: str
     ) -> tuple[SessionLock, float] | None:
         lock = SessionLock(queue, session_id, uuid.uuid4().hex)
-        locked_until = now + self._lock_duration
+        locked_until = now + self._queues.lock_duration
         params = lock.params(now) | {"locked_until": locked_until}
         if not conn.execute(sql.LOCK_SESSION, params).rowcount:
             return None
@@ -149,7 +156,7 @@ class BusEngine:
     def renew(self, lock: SessionLock) -> float:
         """Extend a live session lock; its new expiry."""
         now = self._clock()
-        locked_until = now + self._lock_duration
+        locked_until = now + self._queues.lock_duration
         params = lock.params(now) | {"locked_until": locked_until}
         if not self._conn.execute(sql.RENEW_SESSION, params).rowcount:
             raise SessionLockLost(f"the lock on session {lock.session_id!r} was lost")
@@ -198,7 +205,7 @@ class BusEngine:
         for seq, message_id, body, content_type, properties, enqueued, expires, count in rows:
             if expires is not None and expires <= now:
                 self._bury(conn, now, sql.TAKE, {"seq": seq}, TTL_EXPIRED, "The message expired.")
-            elif count >= self._max_delivery_count:
+            elif count >= self._queues.max_delivery_count:
                 why = f"Delivered {count} times, the maximum."
                 self._bury(conn, now, sql.TAKE, {"seq": seq}, MAX_DELIVERY_COUNT_EXCEEDED, why)
             else:
@@ -279,7 +286,7 @@ class BusEngine:
                 )
                 for row in conn.execute(sql.NEXT_DEAD_LETTERS, params).fetchall()
             ]
-            until = now + self._lock_duration
+            until = now + self._queues.lock_duration
             locks = [(d.sequence_number, receiver, d.lock_token, until) for d in held]
             conn.executemany(sql.LOCK_DEAD_LETTER, locks)
             return held
