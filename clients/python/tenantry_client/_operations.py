@@ -7,7 +7,7 @@ parameters and docstring; the sync and async clients only send what it returns.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from azure.core.rest import HttpRequest
 
@@ -20,8 +20,19 @@ from tenantry_client._calls import (
     as_model,
     as_nothing,
 )
-from tenantry_client._models import Agent, FileObject, Job, Message, Run, Thread, WebhookEndpoint
+from tenantry_client._models import (
+    Agent,
+    FileObject,
+    Job,
+    Message,
+    Model,
+    Run,
+    Thread,
+    WebhookEndpoint,
+)
 from tenantry_client._requests import command, read, segment, without_none
+
+M = TypeVar("M", bound=Model)
 
 # agents
 
@@ -65,6 +76,24 @@ def begin_delete_agent(agent_id: str) -> LongRunning[None]:
 # threads, messages, runs
 
 
+def _thread_path(thread_id: str, *below: str) -> str:
+    """The path of a thread, or of what is `below` it (`"runs", run_id`), each segment escaped."""
+    return "/".join(["/agents/threads", *(segment(part) for part in (thread_id, *below))])
+
+
+def _create_in_thread(
+    thread_id: str,
+    collection: str,
+    body: dict[str, Any],
+    idempotency_key: str | None,
+    model: type[M],
+) -> LongRunning[M]:
+    """The command that adds one of `model` to a thread's `collection` (messages, runs)."""
+    path = _thread_path(thread_id, collection)
+    request = command("POST", path, idempotency_key=idempotency_key, json=body)
+    return LongRunning(request, as_model(model))
+
+
 def begin_create_thread(
     *, metadata: dict[str, Any] | None = None, idempotency_key: str | None = None
 ) -> LongRunning[Thread]:
@@ -76,12 +105,12 @@ def begin_create_thread(
 
 def get_thread(thread_id: str) -> Direct[Thread]:
     """One thread."""
-    return Direct(read(f"/agents/threads/{segment(thread_id)}"), as_model(Thread))
+    return Direct(read(_thread_path(thread_id)), as_model(Thread))
 
 
 def begin_delete_thread(thread_id: str) -> LongRunning[None]:
     """Delete a thread."""
-    return LongRunning(command("DELETE", f"/agents/threads/{segment(thread_id)}"), as_nothing)
+    return LongRunning(command("DELETE", _thread_path(thread_id)), as_nothing)
 
 
 def begin_create_message(
@@ -94,15 +123,12 @@ def begin_create_message(
 ) -> LongRunning[Message]:
     """Add a message to a thread; the poller's result is the message."""
     body = without_none(content=content, role=role, metadata=metadata)
-    path = f"/agents/threads/{segment(thread_id)}/messages"
-    request = command("POST", path, idempotency_key=idempotency_key, json=body)
-    return LongRunning(request, as_model(Message))
+    return _create_in_thread(thread_id, "messages", body, idempotency_key, Message)
 
 
 def list_messages(thread_id: str, *, page_size: int | None = None) -> Paged[Message]:
     """A thread's messages, oldest first."""
-    path = f"/agents/threads/{segment(thread_id)}/messages"
-    return Paged(path, Message, {"limit": page_size})
+    return Paged(_thread_path(thread_id, "messages"), Message, {"limit": page_size})
 
 
 def begin_create_run(
@@ -115,21 +141,17 @@ def begin_create_run(
 ) -> LongRunning[Run]:
     """Run an agent on a thread; the poller's result is the run once it has ended."""
     body = without_none(agent_id=agent_id, instructions=instructions, metadata=metadata)
-    path = f"/agents/threads/{segment(thread_id)}/runs"
-    request = command("POST", path, idempotency_key=idempotency_key, json=body)
-    return LongRunning(request, as_model(Run))
+    return _create_in_thread(thread_id, "runs", body, idempotency_key, Run)
 
 
 def get_run(thread_id: str, run_id: str) -> Direct[Run]:
     """One run of a thread."""
-    path = f"/agents/threads/{segment(thread_id)}/runs/{segment(run_id)}"
-    return Direct(read(path), as_model(Run))
+    return Direct(read(_thread_path(thread_id, "runs", run_id)), as_model(Run))
 
 
 def list_runs(thread_id: str, *, page_size: int | None = None) -> Paged[Run]:
     """A thread's runs, newest first."""
-    path = f"/agents/threads/{segment(thread_id)}/runs"
-    return Paged(path, Run, {"limit": page_size})
+    return Paged(_thread_path(thread_id, "runs"), Run, {"limit": page_size})
 
 
 # jobs
