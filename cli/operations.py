@@ -8,6 +8,7 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,6 +41,23 @@ When = Annotated[
     str | None,
     typer.Option(help="An ISO time (UTC if no zone) or an age such as 30m, 2h, 7d."),
 ]
+
+
+@dataclass(frozen=True)
+class OperatorRun:
+    """How an audited operator command runs: on which deployment, in whose name, with what output.
+
+    The options `dlq replay`, `dlq purge` and `replay` share (see `cli.option_groups`).
+    """
+
+    json_output: Json = False
+    actor: Actor = None
+    data_dir: DataDir = None
+
+    def actor_name(self) -> str:
+        """Who the audit log names."""
+        return actor_name(self.actor)
+
 
 _AGE = re.compile(r"^(\d+)([smhd])$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
