@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from ingress.pagination import PageRequest, fetch, paged
@@ -26,7 +25,6 @@ async def one_or_404(
 
 
 async def page_of(
-    request: Request,
     page: PageRequest,
     store: TenantStore,
     collection: str,
@@ -46,4 +44,4 @@ async def page_of(
             after=page.after,
         )
     )
-    return paged(request, [show(doc) for doc in found.items], found.next_cursor)
+    return paged(page, [show(doc) for doc in found.items], found.next_cursor)

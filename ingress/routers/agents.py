@@ -25,8 +25,8 @@ async def create_agent(body: AgentCreate, request: Request, caller: CallerDep) -
 
 
 @router.get("/", summary="List the caller's agents, newest first", responses=ok_list(Agent))
-async def list_agents(request: Request, caller: CallerDep, page: PageDep) -> JSONResponse:
-    return await page_of(request, page, caller.store, AGENTS, partial(present, Agent))
+async def list_agents(caller: CallerDep, page: PageDep) -> JSONResponse:
+    return await page_of(page, caller.store, AGENTS, partial(present, Agent))
 
 
 @router.get("/{agent_id}", summary="Read one agent", responses=ok(Agent))

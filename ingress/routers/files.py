@@ -138,13 +138,12 @@ async def _record(caller: Caller, file_id: str) -> Document:
 
 @router.get("", summary="List the caller's files, newest first", responses=ok_list(File))
 async def list_files(
-    request: Request,
     caller: CallerDep,
     page: PageDep,
     purpose: Annotated[FilePurpose | None, Query()] = None,
 ) -> JSONResponse:
     where = {"purpose": purpose} if purpose else None
-    return await page_of(request, page, caller.store, FILES, partial(present, File), where=where)
+    return await page_of(page, caller.store, FILES, partial(present, File), where=where)
 
 
 @router.get("/{file_id}", summary="Read a file's metadata", responses=ok(File))

@@ -36,10 +36,8 @@ async def create_item(
 
 
 @router.get("/{container}", summary="List items, newest first")
-async def list_items(
-    container: Container, request: Request, caller: CallerDep, page: PageDep
-) -> JSONResponse:
-    return await page_of(request, page, caller.store, collection_of(container), present_item)
+async def list_items(container: Container, caller: CallerDep, page: PageDep) -> JSONResponse:
+    return await page_of(page, caller.store, collection_of(container), present_item)
 
 
 @router.get("/{container}/{item_id}", summary="Read an item (ETag in the header)")

@@ -77,7 +77,6 @@ async def list_jobs(
     if type is not None:
         where["type"] = type
     return await page_of(
-        request,
         page,
         caller.store,
         JOBS,

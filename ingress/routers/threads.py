@@ -78,12 +78,9 @@ async def create_message(
     summary="List a thread's messages, oldest first",
     responses=ok_list(Message),
 )
-async def list_messages(
-    thread_id: ResourceId, request: Request, caller: CallerDep, page: PageDep
-) -> JSONResponse:
+async def list_messages(thread_id: ResourceId, caller: CallerDep, page: PageDep) -> JSONResponse:
     await _thread(caller, thread_id)
     return await page_of(
-        request,
         page,
         caller.store,
         MESSAGES,
@@ -115,12 +112,10 @@ async def create_run(
 @router.get(
     "/{thread_id}/runs", summary="List a thread's runs, newest first", responses=ok_list(Run)
 )
-async def list_runs(
-    thread_id: ResourceId, request: Request, caller: CallerDep, page: PageDep
-) -> JSONResponse:
+async def list_runs(thread_id: ResourceId, caller: CallerDep, page: PageDep) -> JSONResponse:
     await _thread(caller, thread_id)
     return await page_of(
-        request, page, caller.store, RUNS, partial(present, Run), where={"thread_id": thread_id}
+        page, caller.store, RUNS, partial(present, Run), where={"thread_id": thread_id}
     )
 
 
