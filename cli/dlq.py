@@ -17,8 +17,8 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from cli.data_dir import DeploymentDataDir
 from cli.operations import (
-    DataDir,
     Json,
     OperatorRun,
     When,
@@ -123,7 +123,7 @@ def list_(
     chosen: DeadLetterChoice,
     limit: Limit = 100,
     json_output: Json = False,
-    data_dir: DataDir = None,
+    data_dir: DeploymentDataDir = None,
 ) -> None:
     """List dead letters, oldest first."""
 
@@ -143,7 +143,7 @@ def list_(
 @app.command()
 def show(
     dead_letter_id: Annotated[str, typer.Argument(help="e.g. commands:42")],
-    data_dir: DataDir = None,
+    data_dir: DeploymentDataDir = None,
 ) -> None:
     """Everything about one dead letter, its body included, as JSON."""
     selection = DeadLetterChoice(ids=[dead_letter_id]).selection()

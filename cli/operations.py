@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from cli.data_dir import DataDirNotFound, existing, for_serving
+from cli.data_dir import DataDirNotFound, DeploymentDataDir, existing, for_serving
 from cli.dev import SECRET_FILE, embedded_settings, has_dev_secret
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings, load_settings
@@ -24,14 +24,6 @@ from shared.settings import Settings, load_settings
 out = Console()
 err = Console(stderr=True)
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="The deployment's data directory (default: $TENANTRY_DATA_DIR, else the nearest "
-        ".tenantry here or above); never created by this command.",
-    ),
-]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Actor = Annotated[
     str | None,
@@ -52,7 +44,7 @@ class OperatorRun:
 
     json_output: Json = False
     actor: Actor = None
-    data_dir: DataDir = None
+    data_dir: DeploymentDataDir = None
 
     def actor_name(self) -> str:
         """Who the audit log names."""
