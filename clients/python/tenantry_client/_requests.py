@@ -1,5 +1,5 @@
 """What the operations (`_operations.py`) build their requests from: escaped path segments,
-commands with an `Idempotency-Key`, GETs without unset parameters, JSON bodies without unset fields."""
+commands with an `Idempotency-Key`, GETs and JSON bodies without the values left unset."""
 
 from __future__ import annotations
 
