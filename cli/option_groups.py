@@ -17,12 +17,15 @@ Result = TypeVar("Result")
 
 
 def _fields_as_parameters(group: type[Any]) -> list[inspect.Parameter]:
+    """The group's fields as keyword parameters; a field with no default is a required option."""
     hints = get_type_hints(group, include_extras=True)
     return [
         inspect.Parameter(
             field.name,
             inspect.Parameter.KEYWORD_ONLY,
-            default=field.default,
+            default=inspect.Parameter.empty
+            if field.default is dataclasses.MISSING
+            else field.default,
             annotation=hints[field.name],
         )
         for field in dataclasses.fields(group)
