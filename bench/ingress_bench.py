@@ -5,8 +5,13 @@ uvicorn settings (one process, uvloop, httptools, no access log). tenantry runs 
 `tenantry up --workers 0`, so only the ingress competes with wrk for the two cores; every
 accepted command is still verified, stamped, committed to the bus and recorded as a job.
 
-    .venv/bin/python bench/ingress_bench.py --seconds 10 --connections 1 16 64
-    .venv/bin/python bench/ingress_bench.py --seconds 10 --connections 16 --ingress-processes 2
+Besides requests per second it reports the server's CPU time per request (every process of the
+server, user and system, read from /proc before and after each run): on a machine busy with
+other work, throughput falls with whatever else runs, while CPU per request moves much less,
+so the ratio of the two servers' CPU per request is the steadier figure of their cost.
+
+    .venv/bin/python -m bench.ingress_bench --seconds 10 --connections 1 16 64
+    .venv/bin/python -m bench.ingress_bench --seconds 10 --connections 16 --ingress-processes 2
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 from bench.load import LOAD_LIMITS
 from cli.deployment import LocalDeployment, free_port
@@ -70,6 +76,28 @@ def run_wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, f
         scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
         figures[f"p{pct}_ms"] = value * scale
     figures["errors"] = float(non_2xx.group(1)) if non_2xx else 0.0
+    return figures
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process `pid` and of every process below it."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def measured(pid: int, url: str, token: str, connections: int, seconds: int) -> dict[str, float]:
+    """One wrk run, with the server's CPU microseconds per completed request."""
+    before = cpu_seconds(pid)
+    figures = run_wrk(url, token, connections, seconds)
+    spent = cpu_seconds(pid) - before
+    figures["cpu_us_per_request"] = spent / max(figures["rps"] * seconds, 1.0) * 1e6
     return figures
 
 
@@ -122,7 +150,7 @@ def main() -> None:
     floor, floor_url = start_floor(args.ingress_processes)
     try:
         for c in args.connections:
-            results["floor"][str(c)] = run_wrk(floor_url, "none", c, args.seconds)
+            results["floor"][str(c)] = measured(floor.pid, floor_url, "none", c, args.seconds)
     finally:
         floor.terminate()
         floor.wait()
@@ -133,17 +161,20 @@ def main() -> None:
         ) as live,
     ):
         token = live.token("contoso")
+        assert live.pid is not None
         for c in args.connections:
-            results["tenantry"][str(c)] = run_wrk(live.url, token, c, args.seconds)
+            results["tenantry"][str(c)] = measured(live.pid, live.url, token, c, args.seconds)
     print(
         f"{'clients':>8} {'floor rps':>10} {'tenantry rps':>13} {'ratio':>6} "
-        f"{'p50 ms':>14} {'p99 ms':>14}"
+        f"{'p50 ms':>14} {'p99 ms':>14} {'CPU us/request':>16} {'ratio':>6}"
     )
     for c in args.connections:
         f, t = results["floor"][str(c)], results["tenantry"][str(c)]
+        fc, tc = f["cpu_us_per_request"], t["cpu_us_per_request"]
         print(
             f"{c:>8} {f['rps']:>10.0f} {t['rps']:>13.0f} {t['rps'] / f['rps']:>6.2f} "
-            f"{f['p50_ms']:>6.2f}/{t['p50_ms']:<7.2f} {f['p99_ms']:>6.2f}/{t['p99_ms']:<7.2f}"
+            f"{f['p50_ms']:>6.2f}/{t['p50_ms']:<7.2f} {f['p99_ms']:>6.2f}/{t['p99_ms']:<7.2f} "
+            f"{fc:>7.0f}/{tc:<8.0f} {fc / tc:>6.2f}"
         )
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)

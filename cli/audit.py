@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.operations import DataDir, Json, out, print_json, services_of
+from cli.data_dir import DeploymentDataDir
+from cli.operations import Json, out, print_json, services_of
 from shared.audit import AuditEntry, AuditLog
 
 
@@ -19,7 +20,7 @@ def audit(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="At most this many.")] = 50,
     json_output: Json = False,
-    data_dir: DataDir = None,
+    data_dir: DeploymentDataDir = None,
 ) -> None:
     """Show the audit log of replays and purges."""
 

@@ -9,13 +9,14 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Self
+
+from cli.lifetime import Lifetime
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-class Child:
+class Child(Lifetime):
     """`python -m cli.main <args>` with its output appended to a log file."""
 
     def __init__(self, args: list[str], *, env: Mapping[str, str], log_path: Path) -> None:
@@ -59,22 +60,15 @@ class Child:
                 return
         self.process = None
 
-    def kill(self) -> None:
-        """SIGKILL the whole group at once, no warning."""
+    def kill(self, *, whole_group: bool = True) -> None:
+        """SIGKILL it at once, no warning: its whole group, or with `whole_group=False` the
+        process alone, as an OOM killer would, leaving its children to notice."""
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+            if whole_group:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                self.process.kill()
         self.process.wait()
         self.process = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

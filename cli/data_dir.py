@@ -12,9 +12,37 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+
+import typer
 
 ENVIRONMENT = "TENANTRY_DATA_DIR"
 NAME = ".tenantry"
+
+_LOOKED_FOR = f"${ENVIRONMENT}, else the nearest {NAME} here or above"
+
+
+def _option(help_text: str) -> Any:
+    """The `--data-dir` option with a command's own help."""
+    return typer.Option("--data-dir", help=help_text)
+
+
+ServingDataDir = Annotated[
+    Path | None,
+    _option(
+        "Where the embedded bus, store and engine keep data "
+        f"(default: {_LOOKED_FOR}, else ./{NAME})."
+    ),
+]
+"""`--data-dir` of `up` and `worker`, which make the directory (see `for_serving`)."""
+
+DeploymentDataDir = Annotated[
+    Path | None,
+    _option(
+        f"The deployment's data directory (default: {_LOOKED_FOR}); never created by this command."
+    ),
+]
+"""`--data-dir` of the commands that only read a deployment (see `existing`)."""
 
 
 class DataDirNotFound(Exception):

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Self
 
 from standardwebhooks import Webhook
+
+from cli.lifetime import Lifetime
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Delivery:
     event: dict[str, Any]
 
 
-class DemoReceiver:
+class DemoReceiver(Lifetime):
     """Serves `http://127.0.0.1:<port>/<path>`; a path marked down answers 503 until brought up."""
 
     def __init__(self) -> None:
@@ -86,15 +87,12 @@ class DemoReceiver:
             assert delivery is not None
             return delivery
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
+        """Serve on a thread of its own until stopped."""
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Stop serving and close the listening socket."""
         self._server.shutdown()
         self._server.server_close()

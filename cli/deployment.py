@@ -8,12 +8,13 @@ import socket
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
 import httpx
 
 from cli.child import Child
 from cli.dev import dev_secret
+from cli.lifetime import Lifetime
 from shared.settings import Settings
 from shared.tokens import issue_dev_token
 
@@ -42,7 +43,7 @@ class LocalFleet(Child):
         self.processes = processes
 
 
-class LocalDeployment:
+class LocalDeployment(Lifetime):
     """`tenantry up` on a free port with its own data directory, stopped on exit."""
 
     def __init__(
@@ -83,7 +84,7 @@ class LocalDeployment:
         )
         return issue_dev_token(settings, tenant_id=tenant, roles=roles, subject=f"user@{tenant}")
 
-    def start(self, timeout: float = 30.0) -> LocalDeployment:
+    def start(self, timeout: float = 30.0) -> Self:
         """Start it and wait until `/health/ready` answers 200."""
         self._child.start()
         deadline = time.monotonic() + timeout
@@ -110,17 +111,4 @@ class LocalDeployment:
 
     def kill(self) -> None:
         """SIGKILL the `tenantry up` process alone, as an OOM killer would (not its group)."""
-        if self._child.process is not None:
-            self._child.process.kill()
-            self._child.process.wait()
-
-    def __enter__(self) -> LocalDeployment:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._child.kill(whole_group=False)

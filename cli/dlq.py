@@ -8,27 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from cli.data_dir import DeploymentDataDir
 from cli.operations import (
-    Actor,
-    DataDir,
     Json,
+    OperatorRun,
     When,
-    actor_name,
     err,
     out,
     parse_when,
     print_json,
     services_of,
 )
+from cli.option_groups import with_option_groups
 from shared.ports.bus import DeadLetter
 from shared.recovery import actions, deadletters
 from shared.recovery.deadletters import DeadLetterFilter
@@ -59,26 +59,40 @@ Limit = Annotated[int, typer.Option(min=1, help="At most this many.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would happen; change nothing.")]
 
 
-def _selection(
-    queue: QueueChoice,
-    tenant: str | None,
-    reason: str | None,
-    kind: str | None,
-    since: str | None,
-    until: str | None,
-    ids: list[str] | None,
-) -> actions.Selection:
-    where = DeadLetterFilter(
-        tenant_id=tenant,
-        reason=reason,
-        message_type=kind,
-        since=parse_when(since),
-        until=parse_when(until),
-    )
-    try:
-        return actions.per_queue(None if queue is QueueChoice.ALL else queue.value, where, ids)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+@dataclass(frozen=True)
+class DeadLetterChoice:
+    """Which dead letters a command acts on: the options `list`, `replay` and `purge` share."""
+
+    queue: QueueOpt = QueueChoice.ALL
+    tenant: Tenant = None
+    reason: Reason = None
+    kind: Kind = None
+    since: When = None
+    until: When = None
+    ids: Ids = None
+
+    def selection(self) -> actions.Selection:
+        """The dead letters chosen, per queue; a bad time or id is a usage error."""
+        where = DeadLetterFilter(
+            tenant_id=self.tenant,
+            reason=self.reason,
+            message_type=self.kind,
+            since=parse_when(self.since),
+            until=parse_when(self.until),
+        )
+        queue = None if self.queue is QueueChoice.ALL else self.queue.value
+        try:
+            return actions.per_queue(queue, where, self.ids)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Batch:
+    """How many of the chosen dead letters `replay` and `purge` settle, if any."""
+
+    limit: Limit = 10_000
+    dry_run: DryRun = False
 
 
 def _table(found: list[tuple[str, DeadLetter]]) -> Table:
@@ -103,24 +117,19 @@ def _table(found: list[tuple[str, DeadLetter]]) -> Table:
 
 
 @app.command("list")
+@with_option_groups
 def list_(
-    queue: QueueOpt = QueueChoice.ALL,
-    tenant: Tenant = None,
-    reason: Reason = None,
-    kind: Kind = None,
-    since: When = None,
-    until: When = None,
-    ids: Ids = None,
+    *,
+    chosen: DeadLetterChoice,
     limit: Limit = 100,
     json_output: Json = False,
-    data_dir: DataDir = None,
+    data_dir: DeploymentDataDir = None,
 ) -> None:
     """List dead letters, oldest first."""
 
     async def run() -> list[tuple[str, DeadLetter]]:
         async with services_of(data_dir) as services:
-            selection = _selection(queue, tenant, reason, kind, since, until, ids)
-            return await actions.find(services.bus, selection, limit=limit)
+            return await actions.find(services.bus, chosen.selection(), limit=limit)
 
     found = asyncio.run(run())
     if json_output:
@@ -134,10 +143,10 @@ def list_(
 @app.command()
 def show(
     dead_letter_id: Annotated[str, typer.Argument(help="e.g. commands:42")],
-    data_dir: DataDir = None,
+    data_dir: DeploymentDataDir = None,
 ) -> None:
     """Everything about one dead letter, its body included, as JSON."""
-    selection = _selection(QueueChoice.ALL, None, None, None, None, None, [dead_letter_id])
+    selection = DeadLetterChoice(ids=[dead_letter_id]).selection()
 
     async def run() -> list[tuple[str, DeadLetter]]:
         async with services_of(data_dir) as services:
@@ -152,21 +161,19 @@ def show(
 
 def _carry_out(
     action: Literal["dlq.replay", "dlq.purge"],
-    selection: actions.Selection,
-    *,
-    limit: int,
-    dry_run: bool,
-    json_output: bool,
-    actor: str,
-    data_dir: Path | None,
+    chosen: DeadLetterChoice,
+    batch: Batch,
+    how: OperatorRun,
 ) -> None:
     verb, doing, done_ = {
         "dlq.replay": ("replay", "replaying", "replayed"),
         "dlq.purge": ("purge", "purging", "purged"),
     }[action]
+    selection, actor = chosen.selection(), how.actor_name()
+    limit, dry_run = batch.limit, batch.dry_run
 
     async def run() -> list[dict[str, Any]]:
-        async with services_of(data_dir) as services:
+        async with services_of(how.data_dir) as services:
             matching = await actions.find(services.bus, selection, limit=limit)
             if dry_run:
                 return [deadletters.describe(q, d) for q, d in matching]
@@ -174,7 +181,7 @@ def _carry_out(
             settle = functools.partial(
                 actions.settle, services, selection, action=action, actor=actor, at=at, limit=limit
             )
-            if json_output or len(matching) < PROGRESS_FROM:
+            if how.json_output or len(matching) < PROGRESS_FROM:
                 done = await settle()
             else:
                 with Progress(console=err) as progress:
@@ -183,7 +190,7 @@ def _carry_out(
             return [deadletters.describe(q, d) for q, d in done]
 
     done = asyncio.run(run())
-    if json_output:
+    if how.json_output:
         print_json({"dryRun": dry_run, "count": len(done), "deadLetters": done})
         return
     for shown in done:
@@ -192,61 +199,26 @@ def _carry_out(
 
 
 @app.command()
-def replay(
-    queue: QueueOpt = QueueChoice.ALL,
-    tenant: Tenant = None,
-    reason: Reason = None,
-    kind: Kind = None,
-    since: When = None,
-    until: When = None,
-    ids: Ids = None,
-    limit: Limit = 10_000,
-    dry_run: DryRun = False,
-    json_output: Json = False,
-    actor: Actor = None,
-    data_dir: DataDir = None,
-) -> None:
+@with_option_groups
+def replay(*, chosen: DeadLetterChoice, batch: Batch, how: OperatorRun) -> None:
     """Send matching dead letters back to their queue (as copies with new ids), then remove them.
 
     A replayed command keeps its tenant, session, command id and idempotency key: a command
     that already took effect is not applied again.
     """
-    _carry_out(
-        "dlq.replay",
-        _selection(queue, tenant, reason, kind, since, until, ids),
-        limit=limit,
-        dry_run=dry_run,
-        json_output=json_output,
-        actor=actor_name(actor),
-        data_dir=data_dir,
-    )
+    _carry_out("dlq.replay", chosen, batch, how)
 
 
 @app.command()
+@with_option_groups
 def purge(
-    queue: QueueOpt = QueueChoice.ALL,
-    tenant: Tenant = None,
-    reason: Reason = None,
-    kind: Kind = None,
-    since: When = None,
-    until: When = None,
-    ids: Ids = None,
-    limit: Limit = 10_000,
-    dry_run: DryRun = False,
+    *,
+    chosen: DeadLetterChoice,
+    batch: Batch,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    json_output: Json = False,
-    actor: Actor = None,
-    data_dir: DataDir = None,
+    how: OperatorRun,
 ) -> None:
     """Remove matching dead letters for good."""
-    if not (dry_run or yes or typer.confirm("Remove the matching dead letters for good?")):
+    if not (batch.dry_run or yes or typer.confirm("Remove the matching dead letters for good?")):
         raise typer.Exit(1)
-    _carry_out(
-        "dlq.purge",
-        _selection(queue, tenant, reason, kind, since, until, ids),
-        limit=limit,
-        dry_run=dry_run,
-        json_output=json_output,
-        actor=actor_name(actor),
-        data_dir=data_dir,
-    )
+    _carry_out("dlq.purge", chosen, batch, how)

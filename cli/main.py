@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,20 +11,11 @@ from rich.console import Console
 
 from cli import audit, dlq, replay, tenants
 from cli.capacity.command import capacity
-from cli.data_dir import for_serving
+from cli.data_dir import ServingDataDir, for_serving
 from cli.dev import embedded_settings
 
 app = typer.Typer(help="tenantry: a pooled multi-tenant agent service.", no_args_is_help=True)
 console = Console(stderr=True)
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Where the embedded bus, store and engine keep data (default: $TENANTRY_DATA_DIR, "
-        "else the nearest .tenantry here or above, else ./.tenantry).",
-    ),
-]
 
 
 @app.command()
@@ -39,7 +29,7 @@ def up(
         int | None,
         typer.Option(min=1, help="Ingress processes sharing the port [default: one per core]."),
     ] = None,
-    data_dir: DataDir = None,
+    data_dir: ServingDataDir = None,
 ) -> None:
     """Serve the ingress and the worker fleet on embedded defaults."""
     from cli.banner import banner
@@ -62,7 +52,7 @@ def worker(
     processes: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (default: WORKER_PROCESSES, 2).")
     ] = None,
-    data_dir: DataDir = None,
+    data_dir: ServingDataDir = None,
 ) -> None:
     """Run only the worker fleet (the ingress runs elsewhere)."""
     from workers.fleet import Fleet
@@ -95,7 +85,7 @@ def token(
     role: Annotated[list[str] | None, typer.Option(help="A role; repeat for several.")] = None,
     subject: Annotated[str, typer.Option(help="The token's subject.")] = "dev-user",
     lifetime: Annotated[int, typer.Option(min=60, help="Seconds until it expires.")] = 3600,
-    data_dir: DataDir = None,
+    data_dir: ServingDataDir = None,
 ) -> None:
     """Print a development token for a running deployment (HS256 development secret only).
 
@@ -125,7 +115,7 @@ def token(
 def operator_console(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
-    data_dir: DataDir = None,
+    data_dir: ServingDataDir = None,
 ) -> None:
     """Serve the operator console of a deployment (sign in with a `tenantry.admin` token)."""
     from cli.operations import deployment_settings

@@ -8,6 +8,7 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from cli.data_dir import DataDirNotFound, existing, for_serving
+from cli.data_dir import DataDirNotFound, DeploymentDataDir, existing, for_serving
 from cli.dev import SECRET_FILE, embedded_settings, has_dev_secret
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings, load_settings
@@ -23,14 +24,6 @@ from shared.settings import Settings, load_settings
 out = Console()
 err = Console(stderr=True)
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="The deployment's data directory (default: $TENANTRY_DATA_DIR, else the nearest "
-        ".tenantry here or above); never created by this command.",
-    ),
-]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Actor = Annotated[
     str | None,
@@ -40,6 +33,23 @@ When = Annotated[
     str | None,
     typer.Option(help="An ISO time (UTC if no zone) or an age such as 30m, 2h, 7d."),
 ]
+
+
+@dataclass(frozen=True)
+class OperatorRun:
+    """How an audited operator command runs: on which deployment, in whose name, with what output.
+
+    The options `dlq replay`, `dlq purge` and `replay` share (see `cli.option_groups`).
+    """
+
+    json_output: Json = False
+    actor: Actor = None
+    data_dir: DeploymentDataDir = None
+
+    def actor_name(self) -> str:
+        """Who the audit log names."""
+        return actor_name(self.actor)
+
 
 _AGE = re.compile(r"^(\d+)([smhd])$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}

@@ -16,18 +16,8 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from cli.operations import (
-    Actor,
-    DataDir,
-    Json,
-    When,
-    actor_name,
-    err,
-    out,
-    parse_when,
-    print_json,
-    services_of,
-)
+from cli.operations import OperatorRun, When, err, out, parse_when, print_json, services_of
+from cli.option_groups import with_option_groups
 from shared.audit import AuditEntry, AuditLog
 from shared.contracts.envelope import Envelope
 from shared.ids import new_id
@@ -47,7 +37,9 @@ def commands_table(chosen: list[Envelope]) -> Table:
     return table
 
 
+@with_option_groups
 def replay(
+    *,
     tenant: Annotated[str, typer.Option(help="The tenant whose commands to replay.")],
     types: Annotated[
         list[str] | None, typer.Option("--type", help="Only this command type; repeat.")
@@ -55,9 +47,7 @@ def replay(
     since: When = None,
     until: When = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List them; send nothing.")] = False,
-    json_output: Json = False,
-    actor: Actor = None,
-    data_dir: DataDir = None,
+    how: OperatorRun,
 ) -> None:
     """Re-enqueue a tenant's accepted commands, oldest first, to rebuild a read model or index."""
     where = JournalFilter(
@@ -66,7 +56,7 @@ def replay(
     replay_id = new_id("rpl")
 
     async def run() -> list[Envelope]:
-        async with services_of(data_dir) as services:
+        async with services_of(how.data_dir) as services:
             if tenant not in services.registry:
                 err.print(f"[red]No tenant {tenant!r} in the registry.[/]")
                 raise typer.Exit(2)
@@ -80,7 +70,7 @@ def replay(
                 ttl_seconds=services.settings.command_ttl_seconds,
                 dry_run=dry_run,
             )
-            if json_output or dry_run:
+            if how.json_output or dry_run:
                 chosen = await send()
             else:
                 with Progress(console=err) as bar:
@@ -90,7 +80,7 @@ def replay(
                 await AuditLog(services.store).append(
                     AuditEntry(
                         at=datetime.fromtimestamp(services.clock(), UTC),
-                        actor=actor_name(actor),
+                        actor=how.actor_name(),
                         action="journal.replay",
                         tenant_id=tenant,
                         filters=where.described() | {"replay": replay_id},
@@ -101,7 +91,7 @@ def replay(
             return chosen
 
     chosen = asyncio.run(run())
-    if json_output:
+    if how.json_output:
         print_json(
             {
                 "dryRun": dry_run,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.dev import DEFAULT_TENANTS, embedded_settings, registry_path
+from cli.option_groups import with_option_groups
 from shared import onboarding
 from shared.bootstrap import bootstrap
 from shared.registry_file import RegistryFile
@@ -62,8 +64,31 @@ def _secrets(pairs: list[str]) -> dict[str, str]:
     return values
 
 
+def _limit(what: str, setting: str, minimum: int = 0) -> Any:
+    """The option of one of a tenant's limits, which takes `setting` when left out."""
+    return typer.Option(min=minimum, help=f"{what}; default {setting}.")
+
+
+@dataclass(frozen=True)
+class TenantLimitOptions:
+    """A tenant's own limits (`shared.limits.TenantLimits`), as `tenants add` takes them."""
+
+    requests_per_second: Annotated[
+        float | None, _limit("Requests per second (0: none)", "TENANT_REQUESTS_PER_SECOND")
+    ] = None
+    burst: Annotated[int | None, _limit("Requests at once", "TENANT_BURST", minimum=1)] = None
+    concurrent_runs: Annotated[
+        int | None, _limit("Runs in progress at once (0: any)", "TENANT_CONCURRENT_RUNS")
+    ] = None
+    max_queued: Annotated[
+        int | None, _limit("Commands waiting to start (0: any)", "TENANT_MAX_QUEUED")
+    ] = None
+
+
 @app.command()
+@with_option_groups
 def add(
+    *,
     tenant_id: Annotated[str, typer.Argument(help="The id tokens name in extension_tenantId.")],
     name: Annotated[str, typer.Option(help="Short name.")] = "",
     display_name: Annotated[str, typer.Option(help="Name shown to people.")] = "",
@@ -72,25 +97,7 @@ def add(
         list[str] | None,
         typer.Option(help="NAME=ENV_VAR: store $ENV_VAR as the tenant's secret NAME; repeat."),
     ] = None,
-    requests_per_second: Annotated[
-        float | None,
-        typer.Option(
-            min=0, help="Requests per second (0: none); default TENANT_REQUESTS_PER_SECOND."
-        ),
-    ] = None,
-    burst: Annotated[
-        int | None, typer.Option(min=1, help="Requests at once; default TENANT_BURST.")
-    ] = None,
-    concurrent_runs: Annotated[
-        int | None,
-        typer.Option(
-            min=0, help="Runs in progress at once (0: any); default TENANT_CONCURRENT_RUNS."
-        ),
-    ] = None,
-    max_queued: Annotated[
-        int | None,
-        typer.Option(min=0, help="Commands waiting to start (0: any); default TENANT_MAX_QUEUED."),
-    ] = None,
+    limits: TenantLimitOptions,
     azure: Annotated[
         str,
         typer.Option(
@@ -116,12 +123,7 @@ def add(
                 "name": name or tenant_id,
                 "display_name": display_name,
                 "lanes": lanes,
-                "limits": {
-                    "requests_per_second": requests_per_second,
-                    "burst": burst,
-                    "concurrent_runs": concurrent_runs,
-                    "max_queued": max_queued,
-                },
+                "limits": asdict(limits),
                 **extra,
             }
         )

@@ -26,6 +26,10 @@ CONNECTION = "SERVICEBUS"
 """App setting prefix of the Service Bus connection: `SERVICEBUS__fullyQualifiedNamespace`
 (managed identity) or `SERVICEBUS` (a connection string)."""
 
+SWEEP_SCHEDULE = "0 */1 * * * *"
+"""Every minute (NCRONTAB with seconds): how soon a job whose message the bus dead-lettered, or
+that never started within its TTL, is seen to end."""
+
 app = func.FunctionApp()
 
 SessionTrigger = Callable[[ServiceBusReceivedMessage, ServiceBusMessageActions], Awaitable[None]]
@@ -59,6 +63,17 @@ async def commands(message: ServiceBusReceivedMessage, actions: ServiceBusMessag
 async def webhooks(message: ServiceBusReceivedMessage, actions: ServiceBusMessageActions) -> None:
     """One webhook delivery attempt: the same dispatcher as the local fleet."""
     await runtime.RUNTIME.deliver(message, actions)
+
+
+@app.function_name("sweep")
+@app.timer_trigger(
+    arg_name="timer", schedule=SWEEP_SCHEDULE, run_on_startup=False, use_monitor=True
+)
+async def sweep(timer: func.TimerRequest) -> None:
+    """Every accepted job ends on Azure too: the jobs of commands the bus dead-lettered (max
+    delivery count, time to live) fail with the reason, jobs never started within the command
+    TTL fail `Expired`, unclaimed staged uploads go. The host runs a timer on one instance."""
+    await runtime.RUNTIME.sweep()
 
 
 @app.function_name("ready")

@@ -15,8 +15,10 @@ from typing import Any, Protocol
 from functions.delivery import FunctionsDelivery, TriggeredMessage
 from shared.bootstrap import Services, bootstrap
 from shared.settings import Settings, load_settings
+from workers.dead_lettered_jobs import DeadLetterScan
 from workers.pipeline import Pipeline, Sleep
 from workers.settlement import Processor, Settlement, settle
+from workers.sweeper import Swept, sweep_once
 from workers.webhooks.dispatcher import Dispatcher
 
 log = logging.getLogger("tenantry.functions")
@@ -65,6 +67,7 @@ class Runtime:
         self._services: Services | None = None
         self._pipeline: Pipeline | None = None
         self._dispatcher: Dispatcher | None = None
+        self._dead_letters: DeadLetterScan | None = None
         self._lock = asyncio.Lock()
 
     async def services(self) -> Services:
@@ -94,6 +97,16 @@ class Runtime:
         """Make one webhook delivery attempt and settle it as the dispatcher decides."""
         return await self._run(await self.dispatcher(), message, actions)
 
+    async def sweep(self) -> Swept:
+        """One round of the sweeps the local fleet runs in every worker: dead letters' jobs
+        ended, jobs left unstarted past the command TTL expired, stale staged uploads removed."""
+        services = await self.services()
+        if self._dead_letters is None:
+            self._dead_letters = DeadLetterScan(services)
+        swept = await sweep_once(services, self._dead_letters)
+        log.info("swept", extra={"swept": swept.__dict__})
+        return swept
+
     async def _run(
         self, processor: Processor, message: TriggeredMessage, actions: MessageActions
     ) -> Settlement:
@@ -114,7 +127,7 @@ class Runtime:
         """Close the services, if they were built."""
         if self._services is not None:
             await self._services.close()
-        self._services = self._pipeline = self._dispatcher = None
+        self._services = self._pipeline = self._dispatcher = self._dead_letters = None
 
 
 RUNTIME = Runtime()

@@ -19,7 +19,7 @@ from shared.boundary import Violation
 from shared.contracts.commands import Command
 from shared.contracts.errors import ErrorCode
 from shared.ports.store import TenantStore
-from shared.tenancy import Tenant, TenantScope
+from shared.tenancy import TenantScope
 from shared.tokens import OPERATOR_ROLE, AuthError, Principal, TokenVerifier
 
 log = logging.getLogger("tenantry.ingress")
@@ -67,10 +67,6 @@ class Caller:
     submitter: Submitter
     clock: Callable[[], float]
     """The service's clock (seconds since the epoch)."""
-
-    @property
-    def tenant(self) -> Tenant:
-        return self.scope.tenant
 
     @property
     def tenant_id(self) -> str:

@@ -6,6 +6,7 @@ also says where the tenant stands in `RateLimit-Limit`, `-Remaining` and `-Reset
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -88,9 +89,14 @@ class Backlog:
     past the limit between two counts. Commands start in the order they came, so the waiting
     ones are the newest: the count reads the newest jobs a page at a time and stops at a page
     with none waiting, or at the limit, never reading the tenant's whole history.
+
+    One count of a tenant runs at a time: requests arriving while it runs go on with the count
+    it replaces (or, for a tenant never counted, wait for it), so a burst of requests at the
+    moment a count goes stale reads the backlog once, not once per request.
     """
 
     counts: dict[str, _Count] = field(default_factory=dict)
+    counting: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     async def admit(self, store: TenantStore, tenant_id: str, max_queued: int, now: float) -> None:
         """Refuse with 429 if the tenant already has `max_queued` commands waiting."""
@@ -98,13 +104,31 @@ class Backlog:
             return
         count = self.counts.get(tenant_id)
         if count is None or now - count.counted_at >= _trust(count.queued, max_queued):
-            count = self.counts[tenant_id] = _Count(await _waiting(store, max_queued), now)
+            count = await self._recount(store, tenant_id, max_queued, now, count)
         if count.queued >= max_queued:
             raise Problem.of(
                 ErrorCode.RATE_LIMITED,
                 f"{max_queued} commands are already waiting to start; retry once some have.",
                 headers={"Retry-After": str(int(BACKLOG_REFRESH_SECONDS) or 1)},
             )
+
+    async def _recount(
+        self,
+        store: TenantStore,
+        tenant_id: str,
+        max_queued: int,
+        now: float,
+        stale: _Count | None,
+    ) -> _Count:
+        """A fresh count, or the stale one while another request is counting."""
+        lock = self.counting.setdefault(tenant_id, asyncio.Lock())
+        if stale is not None and lock.locked():
+            return stale
+        async with lock:
+            count = self.counts.get(tenant_id)
+            if count is None or count is stale:
+                count = self.counts[tenant_id] = _Count(await _waiting(store, max_queued), now)
+            return count
 
     def accepted(self, tenant_id: str) -> None:
         """Count one more command waiting, until the next count."""

@@ -17,16 +17,21 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class PageRequest:
+    """The page a client asked for, and the request that asked (the next page's link is its
+    URL with another `after`)."""
+
     limit: int
     after: str | None
+    request: Request
 
 
 async def page_request(
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     after: Annotated[str | None, Query(max_length=256, pattern=r"^[A-Za-z0-9_\-]+$")] = None,
 ) -> PageRequest:
     """The page a client asked for."""
-    return PageRequest(limit, after)
+    return PageRequest(limit, after, request)
 
 
 PageDep = Annotated[PageRequest, Depends(page_request)]
@@ -40,10 +45,11 @@ async def fetch(load: Callable[[], Awaitable[T]]) -> T:
         raise Problem(400, "InvalidCursor", "The `after` cursor is not valid.") from exc
 
 
-def paged(request: Request, items: list[dict[str, Any]], next_cursor: str | None) -> JSONResponse:
-    """The items as a JSON array, with an absolute link to the next page when there is one."""
+def paged(page: PageRequest, items: list[dict[str, Any]], next_cursor: str | None) -> JSONResponse:
+    """The items of `page` as a JSON array, with an absolute link to the next page when there
+    is one."""
     headers = {}
     if next_cursor is not None:
-        url = request.url.include_query_params(after=next_cursor)
-        headers["Link"] = f'<{absolute(request, f"{url.path}?{url.query}")}>; rel="next"'
+        url = page.request.url.include_query_params(after=next_cursor)
+        headers["Link"] = f'<{absolute(page.request, f"{url.path}?{url.query}")}>; rel="next"'
     return JSONResponse(items, headers=headers)

@@ -12,29 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingress.overrides import report_body_override
 from shared.contracts.errors import STATUS_OF, ErrorCode
+from shared.problem_details import PROBLEM_JSON, TITLES, ProblemError
 
 log = logging.getLogger("tenantry.ingress")
-
-PROBLEM_JSON = "application/problem+json"
-
-TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    412: "Precondition Failed",
-    413: "Content Too Large",
-    415: "Unsupported Media Type",
-    422: "Unprocessable Content",
-    428: "Precondition Required",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
 
 CODES_BY_STATUS = {
     400: "BadRequest",
@@ -44,24 +24,8 @@ CODES_BY_STATUS = {
 }
 
 
-class Problem(Exception):
-    """An error answer: status, a code a client can branch on, a sentence a person can read."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        detail: str,
-        *,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.headers = headers or {}
-        self.extra = extra or {}
+class Problem(ProblemError):
+    """An error the ingress answers (see `shared.problem_details.ProblemError`)."""
 
     @classmethod
     def of(cls, code: ErrorCode, detail: str, **kwargs: Any) -> Problem:
@@ -72,12 +36,7 @@ class Problem(Exception):
 def problem_response(request: Request, problem: Problem) -> JSONResponse:
     """The problem+json body with the request id."""
     body: dict[str, Any] = {
-        "type": f"https://tenantry.dev/problems/{problem.code}",
-        "title": TITLES.get(problem.status, "Error"),
-        "status": problem.status,
-        "detail": problem.detail,
-        "instance": request.url.path,
-        "code": problem.code,
+        **problem.body(request.url.path),
         "requestId": getattr(request.state, "request_id", None),
         **problem.extra,
     }

@@ -24,7 +24,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.errors import STATUS_OF, ErrorCode
 from shared.contracts.resources import Job, JobStatus
 from shared.ids import new_id
-from shared.jobs import load, new_job, record_accepted
+from shared.jobs import as_accepted, load, new_job, record_accepted
 from shared.messages import to_message
 from shared.ports.bus import BusError, MessageTooLarge
 from shared.queues import COMMANDS, session_for
@@ -35,11 +35,18 @@ TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 RETRY_AFTER_SECONDS = "1"
 
 
-def job_response(request: Request, job: Job, status: int = 202) -> JSONResponse:
-    """The job as the body, with where to poll it (an absolute URL) and when."""
+def job_response(request: Request, job: Job) -> JSONResponse:
+    """202: the job as the body, with where to poll it (an absolute URL) and when.
+
+    A job that already ended (a worker faster than this answer, or an idempotent repeat) is
+    shown as it was accepted: azure-core's `LROPoller` takes a terminal status in the first
+    answer as the operation's final state and never polls, so it would hand the caller the job
+    instead of the resource and never raise the job's error.
+    """
+    shown = as_accepted(job) if job.status.terminal else job
     return JSONResponse(
-        links.job_body(request, job),
-        status_code=status,
+        links.job_body(request, shown),
+        status_code=202,
         headers={
             "Operation-Location": links.absolute(request, f"/jobs/{job.id}"),
             "Retry-After": RETRY_AFTER_SECONDS,

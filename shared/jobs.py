@@ -79,6 +79,11 @@ def new_job(job_id: str, command_type: str, at: datetime) -> Job:
     )
 
 
+def as_accepted(job: Job) -> Job:
+    """The job as it was when the ingress accepted its command."""
+    return new_job(job.id, job.type, job.created_date_time)
+
+
 def _to_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
     doc = job.model_dump(mode="json", by_alias=True)
     if envelope is not None:

@@ -9,7 +9,8 @@
 The ingress stages an upload's bytes before it enqueues the command naming them. If the command
 never runs (the bus refused it, it expired, it was dead-lettered) no file record ever claims the
 bytes; once they are older than `FILES_STAGING_TTL_SECONDS`, the sweeper deletes them. It runs in
-every worker process of the local fleet (each sweep is idempotent); on Azure, a timer trigger.
+every worker process of the local fleet (each sweep is idempotent); on Azure, the Functions
+app's `sweep` timer trigger runs `sweep_once` every minute on one instance.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.bootstrap import Services
@@ -95,6 +97,41 @@ async def _every(
             log.exception("%s failed", what)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds)
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What one round of the sweeps did."""
+
+    dead_letters_ended: int
+    jobs_expired: int
+    uploads_removed: int
+
+
+async def sweep_once(services: Services, dead_letters: DeadLetterScan) -> Swept:
+    """Each sweep once: dead letters' jobs ended, unstarted jobs expired, stale uploads removed.
+
+    A failing sweep does not keep the others from running; its error is raised after them.
+    """
+    sweeps = (
+        dead_letters.scan(),
+        expire_unstarted_jobs(services),
+        sweep_staged_uploads(services),
+    )
+    done = [await _caught(sweep) for sweep in sweeps]
+    errors = [result for result in done if isinstance(result, Exception)]
+    if errors:
+        raise errors[0]
+    counts = [result for result in done if isinstance(result, int)]
+    return Swept(*counts)
+
+
+async def _caught(sweep: Awaitable[int]) -> int | Exception:
+    try:
+        return await sweep
+    except Exception as exc:
+        log.exception("a sweep failed")
+        return exc
 
 
 async def run_sweeper(services: Services, stop: asyncio.Event) -> None:

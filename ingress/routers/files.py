@@ -8,6 +8,7 @@ the client's file name is kept as sanitised metadata, never used as a path.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated, cast, get_args
 from urllib.parse import quote
 
@@ -17,10 +18,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from ingress.deps import Caller, CallerDep, ServicesDep
 from ingress.json_body import JsonRoute
 from ingress.multipart import MalformedMultipart, MultipartReader
-from ingress.pagination import PageDep, fetch, paged
+from ingress.pagination import PageDep
 from ingress.problems import Problem
-from ingress.responses import PROBLEMS, accepted, binary, ok, ok_list
-from ingress.routers.common import ResourceId
+from ingress.read_models import one_or_404, page_of
+from ingress.responses import PROBLEMS, binary, ok, ok_list
+from ingress.routers.common import ResourceId, command_route
 from shared.contracts.commands import FileCreate, FileDelete, FilePurpose
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import FILES, File, present
@@ -28,6 +30,7 @@ from shared.file_kinds import SUPPORTED, kind_of
 from shared.filenames import ascii_filename, safe_filename
 from shared.ids import new_id
 from shared.ports.blobs import BlobInfo, BlobTooLarge, TenantBlobs
+from shared.ports.store import Document
 
 router = APIRouter(prefix="/files", tags=["files"], responses=PROBLEMS, route_class=JsonRoute)
 
@@ -90,12 +93,7 @@ def _check(purpose: str, filename: str, content_type: str) -> None:
         )
 
 
-@router.post(
-    "",
-    status_code=202,
-    summary="Upload a file (multipart: file, purpose; async job)",
-    responses=accepted(),
-)
+@command_route(router.post, "", "Upload a file (multipart: file, purpose; async job)")
 async def upload_file(
     request: Request,
     caller: CallerDep,
@@ -134,25 +132,18 @@ async def upload_file(
         raise
 
 
-async def _record(caller: Caller, file_id: str) -> dict[str, object]:
-    doc = await caller.store.get(FILES, file_id)
-    if doc is None:
-        raise Problem.of(ErrorCode.NOT_FOUND, f"File '{file_id}' was not found.")
-    return doc
+async def _record(caller: Caller, file_id: str) -> Document:
+    return await one_or_404(caller.store, FILES, file_id, "File")
 
 
 @router.get("", summary="List the caller's files, newest first", responses=ok_list(File))
 async def list_files(
-    request: Request,
     caller: CallerDep,
     page: PageDep,
     purpose: Annotated[FilePurpose | None, Query()] = None,
 ) -> JSONResponse:
     where = {"purpose": purpose} if purpose else None
-    found = await fetch(
-        lambda: caller.store.list(FILES, where=where, limit=page.limit, after=page.after)
-    )
-    return paged(request, [present(File, doc) for doc in found.items], found.next_cursor)
+    return await page_of(page, caller.store, FILES, partial(present, File), where=where)
 
 
 @router.get("/{file_id}", summary="Read a file's metadata", responses=ok(File))
@@ -178,12 +169,7 @@ async def get_file_content(file_id: ResourceId, caller: CallerDep, blobs: BlobsD
     )
 
 
-@router.delete(
-    "/{file_id}",
-    status_code=202,
-    summary="Delete a file, its bytes and its passages",
-    responses=accepted(),
-)
+@command_route(router.delete, "/{file_id}", "Delete a file, its bytes and its passages")
 async def delete_file(file_id: ResourceId, request: Request, caller: CallerDep) -> Response:
     command = FileDelete(file_id=file_id)
     return await caller.submit(request, command)

@@ -9,12 +9,11 @@ from fastapi.responses import JSONResponse, Response
 
 from ingress.deps import CallerDep
 from ingress.json_body import JsonRoute
-from ingress.pagination import PageDep, fetch, paged
-from ingress.problems import Problem
-from ingress.responses import PROBLEMS, accepted
-from ingress.routers.common import ResourceId
+from ingress.pagination import PageDep
+from ingress.read_models import one_or_404, page_of
+from ingress.responses import PROBLEMS
+from ingress.routers.common import ResourceId, command_route
 from shared.contracts.commands import ItemBody, ItemCreate, ItemDelete, ItemUpdate
-from shared.contracts.errors import ErrorCode
 from shared.contracts.items import collection_of, present_item
 
 router = APIRouter(prefix="/cosmos", tags=["items"], responses=PROBLEMS, route_class=JsonRoute)
@@ -25,9 +24,7 @@ Container = Annotated[
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=128)]
 
 
-@router.post(
-    "/{container}", status_code=202, summary="Create an item (async job)", responses=accepted()
-)
+@command_route(router.post, "/{container}", "Create an item (async job)")
 async def create_item(
     container: Container,
     item: Annotated[ItemBody, Body()],
@@ -39,29 +36,17 @@ async def create_item(
 
 
 @router.get("/{container}", summary="List items, newest first")
-async def list_items(
-    container: Container, request: Request, caller: CallerDep, page: PageDep
-) -> JSONResponse:
-    found = await fetch(
-        lambda: caller.store.list(collection_of(container), limit=page.limit, after=page.after)
-    )
-    return paged(request, [present_item(doc) for doc in found.items], found.next_cursor)
+async def list_items(container: Container, caller: CallerDep, page: PageDep) -> JSONResponse:
+    return await page_of(page, caller.store, collection_of(container), present_item)
 
 
 @router.get("/{container}/{item_id}", summary="Read an item (ETag in the header)")
 async def get_item(container: Container, item_id: ResourceId, caller: CallerDep) -> JSONResponse:
-    doc = await caller.store.get(collection_of(container), item_id)
-    if doc is None:
-        raise Problem.of(ErrorCode.NOT_FOUND, f"Item '{item_id}' was not found.")
+    doc = await one_or_404(caller.store, collection_of(container), item_id, "Item")
     return JSONResponse(present_item(doc), headers={"ETag": str(doc["_etag"])})
 
 
-@router.patch(
-    "/{container}/{item_id}",
-    status_code=202,
-    summary="Merge-patch an item (async)",
-    responses=accepted(),
-)
+@command_route(router.patch, "/{container}/{item_id}", "Merge-patch an item (async)")
 async def update_item(
     container: Container,
     item_id: ResourceId,
@@ -74,12 +59,7 @@ async def update_item(
     return await caller.submit(request, command)
 
 
-@router.delete(
-    "/{container}/{item_id}",
-    status_code=202,
-    summary="Delete an item (async job)",
-    responses=accepted(),
-)
+@command_route(router.delete, "/{container}/{item_id}", "Delete an item (async job)")
 async def delete_item(
     container: Container,
     item_id: ResourceId,

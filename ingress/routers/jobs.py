@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 from ingress.deps import CallerDep
 from ingress.json_body import JsonRoute
 from ingress.links import job_body
-from ingress.pagination import PageDep, fetch, paged
+from ingress.pagination import PageDep
 from ingress.problems import Problem
+from ingress.read_models import page_of
 from ingress.responses import PROBLEMS, ok, ok_list
 from ingress.routers.common import ResourceId
 from shared.cancellation import Cancel, cancel
@@ -75,11 +76,12 @@ async def list_jobs(
         where["status"] = status.value
     if type is not None:
         where["type"] = type
-    found = await fetch(
-        lambda: caller.store.list(JOBS, where=where, limit=page.limit, after=page.after)
+    return await page_of(
+        page,
+        caller.store,
+        JOBS,
+        lambda doc: job_body(
+            request, {k: v for k, v in doc.items() if not k.startswith("_") and v is not None}
+        ),
+        where=where,
     )
-    items = [
-        job_body(request, {k: v for k, v in doc.items() if not k.startswith("_") and v is not None})
-        for doc in found.items
-    ]
-    return paged(request, items, found.next_cursor)

@@ -13,11 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response, StreamingResponse
 
-from ingress.deps import Caller, CallerDep
+from ingress.deps import CallerDep
 from ingress.event_hub import RunEventHub, Subscription
 from ingress.problems import Problem
-from ingress.responses import PROBLEMS, accepted
-from ingress.routers.common import ResourceId
+from ingress.read_models import one_or_404
+from ingress.responses import PROBLEMS
+from ingress.routers.common import ResourceId, command_route
 from shared.contracts.commands import RunCancel
 from shared.contracts.errors import ErrorCode
 from shared.contracts.resources import RUNS, RunStatus
@@ -79,24 +80,12 @@ async def _frames(
         hub.unsubscribe(subscription)
 
 
-async def _run(caller: Caller, thread_id: str, run_id: str) -> dict[str, object]:
-    run = await caller.store.get(RUNS, run_id)
-    if run is None or run.get("thread_id") != thread_id:
-        raise Problem.of(ErrorCode.NOT_FOUND, f"Run '{run_id}' was not found.")
-    return run
-
-
-@router.post(
-    "/{thread_id}/runs/{run_id}/cancel",
-    status_code=202,
-    summary="Cancel a run (async job)",
-    responses=accepted(),
-)
+@command_route(router.post, "/{thread_id}/runs/{run_id}/cancel", "Cancel a run (async job)")
 async def cancel_run(
     thread_id: ResourceId, run_id: ResourceId, request: Request, caller: CallerDep
 ) -> Response:
     """The run goes `cancelling`, then `cancelled` once the engine has stopped it."""
-    await _run(caller, thread_id, run_id)
+    await one_or_404(caller.store, RUNS, run_id, "Run", thread_id=thread_id)
     return await caller.submit(request, RunCancel(thread_id=thread_id, run_id=run_id))
 
 
@@ -115,7 +104,7 @@ async def stream_run_events(
 ) -> StreamingResponse:
     """The run's events as they happen, `event: done` after its last; `Last-Event-ID` resumes."""
     after = _resume_after(last_event_id)
-    run = await _run(caller, thread_id, run_id)
+    run = await one_or_404(caller.store, RUNS, run_id, "Run", thread_id=thread_id)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     if RunStatus(str(run["status"])).terminal:  # its last event may still be on its way
         ended = await events_of(caller.store, run_id)

@@ -16,7 +16,8 @@ from pydantic import AfterValidator
 from ingress.deps import CallerDep
 from ingress.json_body import JsonRoute
 from ingress.problems import Problem
-from ingress.responses import PROBLEMS, accepted
+from ingress.responses import PROBLEMS
+from ingress.routers.common import command_route
 from shared.contracts.commands import (
     FILE_CHUNK_PREFIX,
     DocumentBatch,
@@ -73,9 +74,7 @@ def user_filters(request: Request) -> list[FieldFilter]:
     return filters
 
 
-@router.post(
-    "/documents", status_code=202, summary="Index documents (async job)", responses=accepted()
-)
+@command_route(router.post, "/documents", "Index documents (async job)")
 async def index_documents(
     documents: Annotated[DocumentBatch, Body()],
     request: Request,
@@ -108,12 +107,7 @@ async def search_documents(
     return JSONResponse([hit_json(hit) for hit in hits])
 
 
-@router.delete(
-    "/documents/{doc_id}",
-    status_code=202,
-    summary="Delete a document (async job)",
-    responses=accepted(),
-)
+@command_route(router.delete, "/documents/{doc_id}", "Delete a document (async job)")
 async def delete_document(doc_id: DocId, request: Request, caller: CallerDep) -> Response:
     command = DocumentDelete(doc_id=doc_id)
     return await caller.submit(request, command)

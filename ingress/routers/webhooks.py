@@ -88,11 +88,11 @@ async def register(
 
 
 @router.get("", summary="List the caller's endpoints, newest first")
-async def list_endpoints(request: Request, page: PageDep, caller: CallerDep) -> JSONResponse:
+async def list_endpoints(page: PageDep, caller: CallerDep) -> JSONResponse:
     found, cursor = await fetch(
         lambda: endpoints.listing(caller.store, limit=page.limit, after=page.after)
     )
-    return paged(request, [e.present(caller.tenant_id) for e in found], cursor)
+    return paged(page, [e.present(caller.tenant_id) for e in found], cursor)
 
 
 @router.get("/{endpoint_id}", summary="Read an endpoint (never its secret)")
@@ -137,13 +137,13 @@ async def rotate_secret(
 
 @router.get("/{endpoint_id}/deliveries", summary="The endpoint's delivery log, newest first")
 async def list_deliveries(
-    endpoint_id: EndpointId, request: Request, page: PageDep, caller: CallerDep
+    endpoint_id: EndpointId, page: PageDep, caller: CallerDep
 ) -> JSONResponse:
     await _endpoint(caller, endpoint_id)
     found, cursor = await fetch(
         lambda: deliveries.listing(caller.store, endpoint_id, limit=page.limit, after=page.after)
     )
-    return paged(request, [d.present() for d in found], cursor)
+    return paged(page, [d.present() for d in found], cursor)
 
 
 @router.post(

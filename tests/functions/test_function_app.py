@@ -25,7 +25,9 @@ from function_app import app
 from functions.delivery import FunctionsDelivery
 from functions.runtime import Runtime
 from shared.contracts.envelope import Envelope
-from shared.jobs import load
+from shared.jobs import load, new_job, record_accepted
+from shared.messages import to_message
+from shared.queues import COMMANDS
 from shared.settings import Settings
 from tests.functions.received_messages import sdk_message
 from tests.harness import settings_for
@@ -104,8 +106,8 @@ def test_each_queue_has_a_session_enabled_trigger_on_the_service_bus_connection(
     assert binding_json["scriptFile"] == "function_app.py"
 
 
-def test_the_app_has_the_two_queue_triggers_and_the_readiness_route() -> None:
-    assert sorted(indexed()) == ["commands", "ready", "webhooks"]
+def test_the_app_has_the_two_queue_triggers_the_sweep_timer_and_the_readiness_route() -> None:
+    assert sorted(indexed()) == ["commands", "ready", "sweep", "webhooks"]
     binding_json, _ = indexed()["ready"]
     trigger = next(b for b in binding_json["bindings"] if b["type"] == "httpTrigger")
     assert (trigger["route"], trigger["authLevel"], trigger["methods"]) == (
@@ -329,3 +331,43 @@ async def test_an_undecodable_webhook_delivery_is_dead_lettered_with_its_reason(
     message = sb_message(b"[]", message_id="w1", session_id="contoso:wh_1")
     await trigger(message=message, actions=actions)
     assert actions.calls[0][:3] == ("deadletter", "w1", "InvalidDelivery")
+
+
+def test_the_sweep_runs_every_minute_on_a_timer() -> None:
+    binding_json, _ = indexed()["sweep"]
+    (timer,) = binding_json["bindings"]
+    assert timer["type"] == "timerTrigger" and timer["schedule"] == "0 */1 * * * *"
+    assert timer["runOnStartup"] is False and timer["useMonitor"] is True
+
+
+async def test_the_sweep_ends_the_jobs_the_bus_dead_lettered_and_those_never_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Azure no fleet runs the sweeper: the timer trigger is what ends a job whose message
+    expired on the bus, and one whose message never arrived at all."""
+    configured = settings_for(tmp_path, command_ttl_seconds=0.2)
+    local = Runtime(lambda: configured)
+    monkeypatch.setattr(runtime, "RUNTIME", local)
+    try:
+        services = await local.services()
+        store = services.store.for_tenant("contoso")
+        expired = Envelope(type="item.create", tenant_id="contoso", subject="u", data={})
+        lost = Envelope(type="item.create", tenant_id="contoso", subject="u", data={})
+        for envelope in (expired, lost):
+            job = new_job(envelope.command_id, envelope.type, envelope.time)
+            await record_accepted(store, job, envelope)
+        await services.bus.send(COMMANDS, [to_message(expired, ttl_seconds=0.2)])
+        await asyncio.sleep(0.4)
+        _, sweep = indexed()["sweep"]
+        await sweep(timer=None)
+        ended = {}
+        for envelope in (expired, lost):
+            found = await load(store, envelope.command_id)
+            assert found is not None and found[0].error is not None
+            ended[envelope.command_id] = (found[0].status, found[0].error.code)
+        assert ended == {
+            expired.command_id: ("Failed", "TTLExpiredException"),
+            lost.command_id: ("Failed", "Expired"),
+        }
+    finally:
+        await local.close()

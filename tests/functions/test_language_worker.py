@@ -194,7 +194,7 @@ def _bindings(function: Any) -> list[dict[str, Any]]:
 
 
 async def test_the_worker_indexes_the_triggers_in_their_sdk_typed_form(worker: Worker) -> None:
-    assert sorted(worker.functions) == ["commands", "ready", "webhooks"]
+    assert sorted(worker.functions) == ["commands", "ready", "sweep", "webhooks"]
     for queue in ("commands", "webhooks"):
         (trigger,) = _bindings(worker.functions[queue])
         assert trigger["type"] == "serviceBusTrigger" and trigger["queueName"] == queue
@@ -203,6 +203,8 @@ async def test_the_worker_indexes_the_triggers_in_their_sdk_typed_form(worker: W
         assert trigger["properties"] == {"SupportsDeferredBinding": True}, (
             "the host must send the SDK-typed message (model binding data)"
         )
+    (timer,) = _bindings(worker.functions["sweep"])
+    assert timer["type"] == "timerTrigger"
     http = [b for b in _bindings(worker.functions["ready"]) if b["type"] == "httpTrigger"]
     assert http[0]["route"] == "health/ready"
 

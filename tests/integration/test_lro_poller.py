@@ -228,3 +228,15 @@ def test_an_lro_poller_raises_the_failed_jobs_error(api: Api) -> None:
         assert poller.status() == "Failed"
         assert raised.value.response is not None
         assert raised.value.response.json()["error"]["code"] == "NotFound"
+
+
+def test_an_lro_poller_drives_a_repeat_of_an_ended_command_to_its_resource(api: Api) -> None:
+    """The same Idempotency-Key again after the job ended: a 202 the poller still drives to
+    the resource (a terminal status in that 202 would end the poller on the job itself)."""
+    headers = {"Idempotency-Key": f"lro-{uuid.uuid4().hex}"}
+    with _client(api, "contoso") as client:
+        body = {"json": {"name": "Repeated"}, "headers": headers}
+        first = _begin(client, "POST", "/agents/", **body).result(60)
+        again = _begin(client, "POST", "/agents/", **body).result(60)
+        assert again == first
+        assert first["id"].startswith("asst_")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from ingress.limits import COUNT_PAGE, FIRST_PAGE, _waiting
+from ingress.limits import COUNT_PAGE, FIRST_PAGE, Backlog, _waiting
 from shared.adapters.local.store import SqliteStore
 from shared.jobs import JOBS
 from shared.limits import TenantLimits, limits_of
@@ -151,5 +152,36 @@ async def test_a_short_backlog_is_counted_from_a_few_of_the_newest_jobs(tmp_path
         tenant.list = counting_list  # type: ignore[method-assign]
         assert await _waiting(tenant, 10_000) == 3
         assert sum(read) <= 3 * FIRST_PAGE
+    finally:
+        await store.close()
+
+
+async def test_requests_arriving_while_the_backlog_is_counted_share_one_count(
+    tmp_path: Path,
+) -> None:
+    """A burst at the moment a count goes stale reads the backlog once, not once a request."""
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    try:
+        tenant = store.for_tenant("contoso")
+        for n in range(300):
+            await tenant.create(JOBS, {"id": f"new{n}", "status": "NotStarted"})
+        counts: list[int] = []
+        real_list = tenant.list
+
+        async def counting_list(collection: str, **kwargs: Any) -> Any:
+            if kwargs.get("after") is None:  # the first page of a count
+                counts.append(1)
+            return await real_list(collection, **kwargs)
+
+        tenant.list = counting_list  # type: ignore[method-assign]
+        backlog = Backlog()
+        burst = 16
+        for now in (0.0, 60.0):  # never counted, then stale
+            counts.clear()
+            await asyncio.gather(
+                *(backlog.admit(tenant, "contoso", 10_000, now) for _ in range(burst))
+            )
+            assert len(counts) == 1
+            assert backlog.counts["contoso"].queued == 300
     finally:
         await store.close()

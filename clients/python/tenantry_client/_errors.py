@@ -80,6 +80,12 @@ def error_from_response(response: HttpResponse) -> TenantryError:
     return kind(message, response=response, code=code, problem=problem)
 
 
+def raise_for_problem(response: HttpResponse) -> None:
+    """Raise the error an HTTP error answer stands for; let any other answer pass."""
+    if response.status_code >= 400:
+        raise error_from_response(response)
+
+
 def error_from_job(job: dict[str, Any], response: Any = None) -> TenantryError:
     """The error a failed or canceled job stands for (its `error.code`, else its status)."""
     error = job.get("error") or {}

@@ -1,9 +1,63 @@
-"""The service's resources as typed, read-only models (built from its JSON, extra fields kept)."""
+"""The service's resources as typed, read-only models (built from its JSON, extra fields kept).
+
+A model declares its fields once; `Model.from_dict` reads each from the JSON member of its name,
+converted by its type (`int` fields to int, lists and dicts copied, anything else as sent), or
+as its `Member(...)` annotation says (another key, a value when missing, a conversion).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Self
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Annotated, Any, Self, cast, get_args, get_origin, get_type_hints
+
+REQUIRED: Any = object()
+"""The `missing` of a member the JSON must have (reading it raises `KeyError` otherwise)."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """How a field is read, when not by its name and type alone: from the JSON member `key`
+    (default: the field's name), `missing` when the JSON leaves it out, through `convert`
+    (default: by the field's type). Given as `Annotated[type, Member(...)]`."""
+
+    key: str | None = None
+    missing: Any = REQUIRED
+    convert: Callable[[Any], Any] | None = None
+
+
+def _by_type(kind: Any) -> Callable[[Any], Any]:
+    """How a JSON value becomes a field of type `kind`: int, a copied list or dict, or as is."""
+    if kind is int:
+        return int
+    origin = get_origin(kind)
+    if origin is list or origin is dict:
+        return cast(Callable[[Any], Any], origin)
+    return lambda value: value
+
+
+def _reader(name: str, hint: Any) -> Callable[[dict[str, Any]], Any]:
+    """The function that reads the field `name`, of type `hint`, from the JSON."""
+    kind, *extras = get_args(hint) if get_origin(hint) is Annotated else (hint,)
+    how = next((extra for extra in extras if isinstance(extra, Member)), Member())
+    key, missing = how.key or name, how.missing
+    convert = how.convert or _by_type(kind)
+    if missing is REQUIRED:
+        return lambda data: convert(data[key])
+    return lambda data: convert(data.get(key, missing))
+
+
+Readers = tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...]
+_READERS: dict[type[Model], Readers] = {}
+
+
+def _readers(model: type[Model]) -> Readers:
+    """Each field of `model` but `raw`, with the function that reads it from the JSON."""
+    if model not in _READERS:
+        hints = get_type_hints(model, include_extras=True)
+        named = [f.name for f in fields(model) if f.name != "raw"]
+        _READERS[model] = tuple((name, _reader(name, hints[name])) for name in named)
+    return _READERS[model]
 
 
 @dataclass(frozen=True)
@@ -15,7 +69,7 @@ class Model:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Build from the service's JSON."""
-        raise NotImplementedError
+        return cls(raw=data, **{name: read(data) for name, read in _readers(cls)})
 
 
 @dataclass(frozen=True)
@@ -24,24 +78,11 @@ class Agent(Model):
 
     id: str
     name: str
-    instructions: str
-    model: str
-    tools: list[dict[str, Any]]
-    metadata: dict[str, Any]
+    instructions: Annotated[str, Member(missing="")]
+    model: Annotated[str, Member(missing="")]
+    tools: Annotated[list[dict[str, Any]], Member(missing=[])]
+    metadata: Annotated[dict[str, Any], Member(missing={})]
     created_at: int
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        return cls(
-            raw=data,
-            id=data["id"],
-            name=data["name"],
-            instructions=data.get("instructions", ""),
-            model=data.get("model", ""),
-            tools=list(data.get("tools", [])),
-            metadata=dict(data.get("metadata", {})),
-            created_at=int(data["created_at"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -49,17 +90,8 @@ class Thread(Model):
     """A conversation thread (`thread_...`)."""
 
     id: str
-    metadata: dict[str, Any]
+    metadata: Annotated[dict[str, Any], Member(missing={})]
     created_at: int
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        return cls(
-            raw=data,
-            id=data["id"],
-            metadata=dict(data.get("metadata", {})),
-            created_at=int(data["created_at"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -69,28 +101,15 @@ class Message(Model):
     id: str
     thread_id: str
     role: str
-    content: list[dict[str, Any]]
-    run_id: str | None
-    metadata: dict[str, Any]
+    content: Annotated[list[dict[str, Any]], Member(missing=[])]
+    run_id: Annotated[str | None, Member(missing=None)]
+    metadata: Annotated[dict[str, Any], Member(missing={})]
     created_at: int
 
     @property
     def text(self) -> str:
         return "\n".join(
             part["text"]["value"] for part in self.content if part.get("type") == "text"
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        return cls(
-            raw=data,
-            id=data["id"],
-            thread_id=data["thread_id"],
-            role=data["role"],
-            content=list(data.get("content", [])),
-            run_id=data.get("run_id"),
-            metadata=dict(data.get("metadata", {})),
-            created_at=int(data["created_at"]),
         )
 
 
@@ -103,31 +122,17 @@ class Run(Model):
 
     id: str
     thread_id: str
-    agent_id: str
+    agent_id: Annotated[str, Member(key="assistant_id")]
     status: str
-    model: str
-    usage: dict[str, int] | None
-    last_error: dict[str, str] | None
+    model: Annotated[str, Member(missing="")]
+    usage: Annotated[dict[str, int] | None, Member(missing=None)]
+    last_error: Annotated[dict[str, str] | None, Member(missing=None)]
     created_at: int
 
     @property
     def done(self) -> bool:
         """Whether the run has ended (completed, failed, cancelled or expired)."""
         return self.status in RUN_TERMINAL
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        return cls(
-            raw=data,
-            id=data["id"],
-            thread_id=data["thread_id"],
-            agent_id=data["assistant_id"],
-            status=data["status"],
-            model=data.get("model", ""),
-            usage=data.get("usage"),
-            last_error=data.get("last_error"),
-            created_at=int(data["created_at"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -139,23 +144,9 @@ class FileObject(Model):
     bytes: int
     purpose: str
     status: str
-    content_type: str
-    sha256: str
+    content_type: Annotated[str, Member(missing="")]
+    sha256: Annotated[str, Member(missing="")]
     created_at: int
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        return cls(
-            raw=data,
-            id=data["id"],
-            filename=data["filename"],
-            bytes=int(data["bytes"]),
-            purpose=data["purpose"],
-            status=data["status"],
-            content_type=data.get("content_type", ""),
-            sha256=data.get("sha256", ""),
-            created_at=int(data["created_at"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -166,6 +157,11 @@ class JobError:
     message: str
 
 
+def _job_error(error: dict[str, Any] | None) -> JobError | None:
+    """A job's `error` member, if it has one."""
+    return JobError(error["code"], error.get("message", "")) if error else None
+
+
 @dataclass(frozen=True)
 class Job(Model):
     """The status monitor of a command (Azure's operation resource)."""
@@ -173,31 +169,16 @@ class Job(Model):
     id: str
     type: str
     status: str
-    created_date_time: str
-    last_updated_date_time: str
-    resource_location: str | None
-    result: dict[str, Any] | None
-    error: JobError | None
+    created_date_time: Annotated[str, Member(key="createdDateTime")]
+    last_updated_date_time: Annotated[str, Member(key="lastUpdatedDateTime")]
+    resource_location: Annotated[str | None, Member(key="resourceLocation", missing=None)]
+    result: Annotated[dict[str, Any] | None, Member(missing=None)]
+    error: Annotated[JobError | None, Member(missing=None, convert=_job_error)]
 
     @property
     def done(self) -> bool:
         """Whether the job has ended (Succeeded, Failed or Canceled)."""
         return self.status in ("Succeeded", "Failed", "Canceled")
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        error = data.get("error")
-        return cls(
-            raw=data,
-            id=data["id"],
-            type=data["type"],
-            status=data["status"],
-            created_date_time=data["createdDateTime"],
-            last_updated_date_time=data["lastUpdatedDateTime"],
-            resource_location=data.get("resourceLocation"),
-            result=data.get("result"),
-            error=JobError(error["code"], error.get("message", "")) if error else None,
-        )
 
 
 @dataclass(frozen=True)
@@ -206,15 +187,5 @@ class WebhookEndpoint(Model):
 
     id: str
     url: str
-    events: list[str]
-    secret: str | None
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        return cls(
-            raw=data,
-            id=data["id"],
-            url=data["url"],
-            events=list(data.get("events", [])),
-            secret=data.get("secret"),
-        )
+    events: Annotated[list[str], Member(missing=[])]
+    secret: Annotated[str | None, Member(missing=None)]

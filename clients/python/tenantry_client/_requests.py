@@ -1,4 +1,5 @@
-"""The HTTP requests of each operation, shared by the sync and async clients."""
+"""What the operations (`_operations.py`) build their requests from: escaped path segments,
+commands with an `Idempotency-Key`, GETs and JSON bodies without the values left unset."""
 
 from __future__ import annotations
 
