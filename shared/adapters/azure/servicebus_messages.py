@@ -67,17 +67,24 @@ def delivery_count_of(message: ServiceBusReceivedMessage) -> int:
     return int(message.delivery_count or 0) + 1
 
 
+def _common_fields(message: ServiceBusReceivedMessage) -> dict[str, Any]:
+    """What the port's delivered message and dead letter both say of a message."""
+    return {
+        "body": body_of(message),
+        "session_id": message.session_id or "",
+        "message_id": str(message.message_id),
+        "sequence_number": int(message.sequence_number or 0),
+        "delivery_count": delivery_count_of(message),
+        "enqueued_time": _utc(message.enqueued_time_utc),
+        "application_properties": properties_of(message),
+    }
+
+
 def from_sdk(message: ServiceBusReceivedMessage) -> ReceivedMessage:
     """A locked delivery as the port describes it."""
     return ReceivedMessage(
-        body=body_of(message),
-        session_id=message.session_id or "",
-        message_id=str(message.message_id),
-        sequence_number=int(message.sequence_number or 0),
-        delivery_count=delivery_count_of(message),
-        enqueued_time=_utc(message.enqueued_time_utc),
+        **_common_fields(message),
         content_type=message.content_type or "",
-        application_properties=properties_of(message),
         lock_token=str(message.lock_token),
     )
 
@@ -88,18 +95,11 @@ def dead_letter_of(message: ServiceBusReceivedMessage) -> DeadLetter:
     Service Bus does not expose when a message was dead-lettered; the time it was enqueued in
     the dead-letter sub-queue is the closest it says.
     """
-    enqueued = _utc(message.enqueued_time_utc)
     return DeadLetter(
-        body=body_of(message),
-        session_id=message.session_id or "",
-        message_id=str(message.message_id),
-        sequence_number=int(message.sequence_number or 0),
-        delivery_count=delivery_count_of(message),
-        enqueued_time=enqueued,
-        dead_lettered_time=enqueued,
+        **_common_fields(message),
+        dead_lettered_time=_utc(message.enqueued_time_utc),
         reason=message.dead_letter_reason or "",
         description=message.dead_letter_error_description or "",
-        application_properties=properties_of(message),
     )
 
 

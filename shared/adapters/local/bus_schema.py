@@ -14,16 +14,20 @@ Tables:
 
 from __future__ import annotations
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+_MESSAGE_COLUMNS = """\
     queue TEXT NOT NULL,
     session_id TEXT NOT NULL,
     message_id TEXT NOT NULL,
     body BLOB NOT NULL,
     content_type TEXT NOT NULL,
     properties TEXT NOT NULL,
-    enqueued_at REAL NOT NULL,
+    enqueued_at REAL NOT NULL,"""
+"""The columns a message keeps from its send on, in the queue and in the dead-letter sub-queue."""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+{_MESSAGE_COLUMNS}
     visible_at REAL NOT NULL,
     expires_at REAL,
     deferred INTEGER NOT NULL DEFAULT 0,
@@ -61,13 +65,7 @@ END;
 
 CREATE TABLE IF NOT EXISTS dead_letters (
     seq INTEGER PRIMARY KEY,
-    queue TEXT NOT NULL,
-    session_id TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    body BLOB NOT NULL,
-    content_type TEXT NOT NULL,
-    properties TEXT NOT NULL,
-    enqueued_at REAL NOT NULL,
+{_MESSAGE_COLUMNS}
     delivery_count INTEGER NOT NULL,
     dead_lettered_at REAL NOT NULL,
     reason TEXT NOT NULL,
@@ -90,7 +88,7 @@ CREATE TABLE IF NOT EXISTS seen_message_ids (
     PRIMARY KEY (queue, message_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS seen_message_ids_by_time ON seen_message_ids (seen_at);
-"""
+"""  # noqa: S608 - the columns are a constant
 
 # --- sending -------------------------------------------------------------------------------
 
