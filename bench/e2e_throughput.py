@@ -4,7 +4,7 @@ Starts a `tenantry up` on embedded defaults (ingress + N worker processes), subm
 creations from T tenants with an aiohttp client, and reads the store until every job ended.
 Prints figures and writes JSON to bench/results/. Not a test: nothing here asserts a time.
 
-    .venv/bin/python bench/e2e_throughput.py --tenants 100 --commands 3000 --workers 2
+    .venv/bin/python -m bench.e2e_throughput --tenants 100 --commands 3000 --workers 2
 """
 
 from __future__ import annotations
