@@ -181,58 +181,53 @@ UPDATE messages SET lock_token = :lock_token, delivery_count = delivery_count + 
 WHERE seq = :seq
 """
 
-# The settle statements touch a message only while it is held under a live session lock.
-
-COMPLETE = """
-DELETE FROM messages
+_HELD_UNDER_LIVE_LOCK = """\
 WHERE seq = :seq AND lock_token = :lock_token
   AND EXISTS (SELECT 1 FROM sessions
               WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
-                AND locked_until > :now)
-"""
+                AND locked_until > :now)"""
+"""The settle statements touch a message only while it is held under a live session lock."""
 
-ABANDON = """
+_RETURNING_TAKEN = """\
+RETURNING seq, queue, session_id, message_id, body, content_type, properties, enqueued_at,
+          delivery_count"""
+"""What a statement that takes messages out of the queue returns of each, to dead-letter it."""
+
+COMPLETE = f"""
+DELETE FROM messages
+{_HELD_UNDER_LIVE_LOCK}
+"""  # noqa: S608 - built of constants
+
+ABANDON = f"""
 UPDATE messages SET lock_token = NULL
-WHERE seq = :seq AND lock_token = :lock_token
-  AND EXISTS (SELECT 1 FROM sessions
-              WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
-                AND locked_until > :now)
-"""
+{_HELD_UNDER_LIVE_LOCK}
+"""  # noqa: S608 - built of constants
 
-DEFER = """
+DEFER = f"""
 UPDATE messages SET lock_token = NULL, deferred = 1
-WHERE seq = :seq AND lock_token = :lock_token
-  AND EXISTS (SELECT 1 FROM sessions
-              WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
-                AND locked_until > :now)
-"""
+{_HELD_UNDER_LIVE_LOCK}
+"""  # noqa: S608 - built of constants
 
-TAKE_HELD = """
+TAKE_HELD = f"""
 DELETE FROM messages
-WHERE seq = :seq AND lock_token = :lock_token
-  AND EXISTS (SELECT 1 FROM sessions
-              WHERE queue = :queue AND session_id = :session_id AND lock_token = :token
-                AND locked_until > :now)
-RETURNING seq, queue, session_id, message_id, body, content_type, properties, enqueued_at,
-          delivery_count
-"""
+{_HELD_UNDER_LIVE_LOCK}
+{_RETURNING_TAKEN}
+"""  # noqa: S608 - built of constants
 
-TAKE = """
+TAKE = f"""
 DELETE FROM messages WHERE seq = :seq
-RETURNING seq, queue, session_id, message_id, body, content_type, properties, enqueued_at,
-          delivery_count
-"""
+{_RETURNING_TAKEN}
+"""  # noqa: S608 - built of constants
 
-TAKE_EXPIRED = """
+TAKE_EXPIRED = f"""
 DELETE FROM messages
 WHERE queue = :queue AND expires_at <= :now
   AND NOT (lock_token IS NOT NULL AND EXISTS (
       SELECT 1 FROM sessions AS s
       WHERE s.queue = messages.queue AND s.session_id = messages.session_id
         AND s.locked_until > :now))
-RETURNING seq, queue, session_id, message_id, body, content_type, properties, enqueued_at,
-          delivery_count
-"""
+{_RETURNING_TAKEN}
+"""  # noqa: S608 - built of constants
 """Expired messages, except those delivered under a live session lock (as on Service Bus)."""
 
 ANY_EXPIRED = "SELECT 1 FROM messages WHERE queue = :queue AND expires_at <= :now LIMIT 1"
