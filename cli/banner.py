@@ -48,10 +48,15 @@ def _tenants(settings: Settings) -> str:
     return f"from {settings.tenants_file}"
 
 
+def local_url(host: str, port: int) -> str:
+    """Where a local deployment bound to host:port is reached from this machine."""
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{reachable}:{port}"
+
+
 def banner(settings: Settings, *, host: str, port: int, workers: int) -> Text:
     """The lines `tenantry up` starts with (plain text: nothing is wrapped or marked up)."""
-    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    url = f"http://{reachable}:{port}"
+    url = local_url(host, port)
     token = f"{executable()} token --tenant contoso{data_dir_option(settings)}"
     lines = [
         f"tenantry on {url} with {workers} worker process(es); "

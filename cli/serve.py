@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 
+from cli.banner import local_url
 from ingress.app import create_app
 from ingress.server import IngressServer, ingress_config, serve_on
 from shared.logs import configure_logging
@@ -37,6 +38,14 @@ async def _supervise(*groups: ProcessGroup) -> None:
             group.check()
 
 
+def for_workers(settings: Settings, *, host: str, port: int) -> Settings:
+    """The workers' settings: the links of webhook events start where this deployment is
+    reached (the banner's address) unless `PUBLIC_BASE_URL` names another."""
+    if settings.public_base_url:
+        return settings
+    return settings.model_copy(update={"public_base_url": local_url(host, port)})
+
+
 def serve(
     settings: Settings, *, host: str, port: int, workers: int, ingress_processes: int = 1
 ) -> None:
@@ -52,7 +61,7 @@ def serve(
         "tenantry-ingress",
         pass_fds=(listener.fileno(),),
     )
-    fleet = Fleet(settings, workers)
+    fleet = Fleet(for_workers(settings, host=host, port=port), workers)
     server = IngressServer(config, on_stop=extra.signal_stop)
 
     async def run() -> None:

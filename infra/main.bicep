@@ -68,8 +68,19 @@ param ingressExists bool = false
 @minValue(0)
 param ingressMinReplicas int = 1
 
+@description('The address clients call the API at (a custom domain, say): every link the service returns, and the resource links of webhook events, start with it. Empty: API Management\'s gateway with deployApim, else the ingress\'s own address.')
+param publicBaseUrl string = ''
+
 var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
+
+// API Management fronts the ingress, so the ingress cannot take the gateway's address from the
+// gateway's outputs (a cycle); a Consumption gateway's address follows from its name and the
+// API's path (modules/apim.bicep: 'apim-${token}', path 'api').
+var apimGatewayUrl = 'https://apim-${token}.azure-api.net/api'
+var linksBaseUrl = empty(publicBaseUrl) ? (deployApim ? apimGatewayUrl : '') : publicBaseUrl
+// unset, the ingress's links follow the request (its own address when it is called directly)
+var ingressLinks = empty(linksBaseUrl) ? {} : { PUBLIC_BASE_URL: linksBaseUrl }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -211,6 +222,8 @@ module workers 'modules/functions.bicep' = {
     settings: union(serviceSettings, {
       MANAGED_IDENTITY_CLIENT_ID: identities.outputs.workerClientId
       OTEL_SERVICE_NAME: 'tenantry-worker'
+      // webhook events link to resources where clients reach them
+      PUBLIC_BASE_URL: empty(linksBaseUrl) ? ingress.outputs.url : linksBaseUrl
     })
   }
 }
@@ -235,7 +248,7 @@ module ingress 'modules/ingress.bicep' = {
       JWT_OPENID_CONFIG_URL: jwtOpenIdConfigUrl
       JWT_AUDIENCE: jwtAudience
       JWT_ISSUER: jwtIssuer
-    })
+    }, ingressLinks)
   }
 }
 

@@ -9,10 +9,9 @@ same calls (`tests/functions/test_language_worker.py` answers them over the host
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import Any
 import pytest
 
 import functions.runtime as runtime
-from function_app import app
 from functions.delivery import FunctionsDelivery
 from functions.runtime import Runtime
 from shared.contracts.envelope import Envelope
@@ -29,20 +27,11 @@ from shared.jobs import load, new_job, record_accepted
 from shared.messages import to_message
 from shared.queues import COMMANDS
 from shared.settings import Settings
+from tests.functions.indexed import indexed
 from tests.functions.received_messages import sdk_message
 from tests.harness import settings_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-Trigger = Callable[..., Awaitable[None]]
-
-
-@functools.cache
-def indexed() -> dict[str, tuple[dict[str, Any], Trigger]]:
-    """`app.get_functions()`, called once per process (a second call is a duplicate error)."""
-    return {
-        f.get_function_name(): (json.loads(f.get_function_json()), f.get_user_function())
-        for f in app.get_functions()
-    }
 
 
 @dataclass

@@ -145,33 +145,21 @@ def test_the_cosmos_containers_are_the_layouts_all_partitioned_by_tenant() -> No
 
 
 def _trigger_options() -> tuple[str, list[dict[str, Any]]]:
-    """`CONNECTION` and the keyword arguments of every Service Bus trigger in functions/app.py."""
-    source = ROOT / "functions" / "app.py"
-    if not source.exists():
-        pytest.skip("functions/app.py does not exist yet (issue 5)")
-    tree = ast.parse(source.read_text())
-    names: dict[str, Any] = {"COMMANDS": COMMANDS, "WEBHOOKS": WEBHOOKS}
-    for node in tree.body:
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
-            if isinstance(target, ast.Name) and isinstance(node.value, ast.Constant):
-                names[target.id] = node.value.value
-
-    def value(node: ast.expr) -> Any:
-        if isinstance(node, ast.Name):
-            return names.get(node.id, node.id)
-        if isinstance(node, ast.Constant):
-            return node.value
-        return ast.unparse(node)
+    """`CONNECTION` and the options of every Service Bus trigger, as the worker indexes them."""
+    from functions.app import CONNECTION
+    from tests.functions.indexed import indexed
 
     triggers = [
-        {kw.arg: value(kw.value) for kw in call.keywords}
-        for call in ast.walk(tree)
-        if isinstance(call, ast.Call)
-        and isinstance(call.func, ast.Attribute)
-        and call.func.attr == "service_bus_queue_trigger"
+        {
+            "queue_name": binding["queueName"],
+            "connection": binding["connection"],
+            "is_sessions_enabled": binding["isSessionsEnabled"],
+        }
+        for bindings, _ in indexed().values()
+        for binding in bindings["bindings"]
+        if binding["type"] == "serviceBusTrigger"
     ]
-    return str(names["CONNECTION"]), triggers
+    return CONNECTION, triggers
 
 
 def test_the_functions_triggers_use_the_bicep_queues_and_connection() -> None:

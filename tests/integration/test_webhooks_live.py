@@ -64,6 +64,20 @@ def test_the_fleet_delivers_a_signed_event_when_a_job_ends(live: LocalDeployment
     assert event["data"]["type"] == "item.create"
 
 
+def test_an_events_resource_location_is_the_absolute_link_the_api_gives(
+    live: LocalDeployment,
+) -> None:
+    with Receiver() as receiver, client(live, "northwind") as api:
+        hook = api.post("/webhooks", json={"url": receiver.url, "events": ["job.succeeded"]})
+        item = api.post("/cosmos/notes", json={"n": 2}, headers={"Prefer": "wait=20"})
+        assert item.status_code == 201
+        [received] = receiver.wait_sync(1)
+        event = received.verify(hook.json()["secret"])
+        assert isinstance(event, dict)
+        assert event["data"]["resourceLocation"] == item.headers["Location"]
+        assert api.get(event["data"]["resourceLocation"]).json()["n"] == 2
+
+
 def test_an_exhausted_delivery_is_dead_lettered_and_the_cli_replays_it(
     live: LocalDeployment,
 ) -> None:

@@ -3,6 +3,7 @@ journal replay."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,3 +126,23 @@ def test_a_finished_run_makes_a_job_event_and_a_run_event() -> None:
             {"jobId": "job_1", "threadId": "thread_1", "runId": "run_1", "status": "failed"},
         ),
     ]
+
+
+async def test_an_events_resource_location_is_absolute_under_the_public_base_url(
+    tmp_path: Path,
+) -> None:
+    """As every link of the API is (API.md): a receiver can GET it as it is."""
+    settings = webhook_settings(tmp_path).model_copy(
+        update={"public_base_url": "https://api.example.com/tenantry"}
+    )
+    services = bootstrap(settings)
+    try:
+        endpoint, _ = await register(services, "contoso", "https://hooks.example.com/")
+        command = item_command()
+        pipeline = Pipeline(services)
+        await pipeline.process(Delivery(command.to_bytes(), "contoso", command.command_id))
+        [event] = await published(services, "contoso", endpoint.id)
+        location = json.loads(event.body)["data"]["resourceLocation"]
+        assert location.startswith("https://api.example.com/tenantry/cosmos/notes/")
+    finally:
+        await services.close()

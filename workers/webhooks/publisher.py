@@ -28,14 +28,19 @@ RUN_EVENTS = {RunStatus.COMPLETED: "run.completed", RunStatus.CANCELLED: "run.ca
 """A run that ended otherwise (failed, expired) is `run.failed`."""
 
 
-def events_of(ending: JobEnding) -> list[tuple[str, dict[str, Any]]]:
+def events_of(ending: JobEnding, base_url: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     """The events a job's end makes: `job.succeeded`, `job.failed` or `job.canceled`, and for a
-    run its own (`run.completed`, `run.failed` or `run.cancelled`)."""
+    run its own (`run.completed`, `run.failed` or `run.cancelled`).
+
+    `resourceLocation` is absolute under `base_url` (`PUBLIC_BASE_URL`, the address clients
+    call), as the API's own links are; without one it is the path.
+    """
     outcome = ending.outcome
     job: dict[str, Any] = {"jobId": ending.job_id, "type": ending.job_type}
     job["status"] = outcome.status.value
     if outcome.location:
-        job["resourceLocation"] = outcome.location
+        base = (base_url or "").rstrip("/")
+        job["resourceLocation"] = base + outcome.location
     if outcome.error_code is not None:
         job["error"] = {"code": outcome.error_code, "message": outcome.error_message or ""}
     made = [(JOB_EVENTS[outcome.status], job)]
@@ -67,7 +72,8 @@ class WebhookEvents(Middleware):
         if not subscribers:
             return
         messages = []
-        for event_type, data in events_of(ending):
+        base_url = self._services.settings.public_base_url
+        for event_type, data in events_of(ending, base_url):
             body = event_body(event_type, ending.at, data)
             for endpoint in subscribers:
                 if not endpoint.subscribes_to(event_type):
