@@ -11,18 +11,17 @@ from shared.contracts.commands import Command
 from shared.contracts.envelope import Envelope
 from shared.contracts.resources import JobStatus
 from shared.settings import Settings
-from shared.tenancy import TenantScope
+from shared.tenancy import TenantBound
 
 FollowUp = Callable[[Command, str, float], Awaitable[None]]
 """Send a follow-up command on the same session: (command, command id, delay seconds)."""
 
 
 @dataclass(frozen=True)
-class HandlerContext:
+class HandlerContext(TenantBound):
     """The command being handled, the tenant-bound clients, and a way to schedule follow-ups."""
 
     envelope: Envelope
-    scope: TenantScope
     settings: Settings
     follow_up: FollowUp
     now: Callable[[], datetime]
