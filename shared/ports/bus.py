@@ -53,8 +53,8 @@ class OutgoingMessage:
 
 
 @dataclass(frozen=True)
-class ReceivedMessage:
-    """A message delivered under a peek-lock, to be settled by its session receiver."""
+class QueuedMessage:
+    """A message as the queue keeps it: what a delivery and a dead letter both say of it."""
 
     body: bytes
     session_id: str
@@ -62,8 +62,14 @@ class ReceivedMessage:
     sequence_number: int
     delivery_count: int
     enqueued_time: datetime
-    content_type: str
     application_properties: Mapping[str, str | int | float | bool]
+
+
+@dataclass(frozen=True)
+class ReceivedMessage(QueuedMessage):
+    """A message delivered under a peek-lock, to be settled by its session receiver."""
+
+    content_type: str
     lock_token: str
 
 
@@ -73,19 +79,12 @@ pipeline's for a command that failed on its last delivery)."""
 
 
 @dataclass(frozen=True)
-class DeadLetter:
+class DeadLetter(QueuedMessage):
     """A message in a queue's dead-letter sub-queue, with why it is there."""
 
-    body: bytes
-    session_id: str
-    message_id: str
-    sequence_number: int
-    delivery_count: int
-    enqueued_time: datetime
     dead_lettered_time: datetime
     reason: str
     description: str
-    application_properties: Mapping[str, str | int | float | bool]
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,24 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class RunRequest:
+    """A run to start: which agent answers, on which conversation, with what for this run alone."""
+
+    run_id: str
+    """tenantry's id of the run: starting the same run again starts nothing new."""
+    thread_ref: str
+    """The conversation, as `create_thread` returned it."""
+    agent: AgentDefinition
+    agent_ref: str
+    """The agent, as `create_agent` returned it."""
+    instructions: str | None = None
+    """Instructions for this run alone; None: the agent's own."""
+    knowledge: Sequence[Passage] = ()
+    """The passages retrieved from the tenant's index for an agent with the `file_search` tool,
+    best first; the answer cites them as `file_citation` annotations."""
+
+
+@dataclass(frozen=True)
 class RunState:
     """A run as the engine sees it now."""
 
@@ -76,20 +94,8 @@ class TenantEngine(Protocol):
         """Append a message (idempotently, keyed by `message_id`); its reference."""
         ...
 
-    async def start_run(
-        self,
-        run_id: str,
-        thread_ref: str,
-        agent: AgentDefinition,
-        agent_ref: str,
-        instructions: str | None,
-        knowledge: Sequence[Passage] = (),
-    ) -> str:
-        """Start a run in the background (idempotently, keyed by `run_id`); its reference.
-
-        `knowledge` holds the passages retrieved from the tenant's index for an agent with the
-        `file_search` tool, best first; the answer cites them as `file_citation` annotations.
-        """
+    async def start_run(self, request: RunRequest) -> str:
+        """Start a run in the background (idempotently, keyed by its `run_id`); its reference."""
         ...
 
     async def poll_run(self, run_ref: str) -> RunState:

@@ -20,7 +20,7 @@ from azure.ai.projects.aio import AIProjectClient
 from shared.adapters.azure.foundry import FoundryEngine
 from shared.adapters.azure.foundry_names import agent_name
 from shared.contracts.resources import RunStatus
-from shared.ports.engine import AgentDefinition, EngineError, Passage
+from shared.ports.engine import AgentDefinition, EngineError, Passage, RunRequest
 from tests.azure.transport import Answer, RecordingTransport, Sent, StaticToken
 
 ENDPOINT = "https://tenantry.services.ai.azure.com/api/projects/main"
@@ -201,8 +201,9 @@ async def test_a_run_is_a_background_response_of_the_agent_on_the_conversation(
     conversation = await contoso.create_thread("thread_1")
     item = await contoso.add_message(conversation, "msg_a", "user", "What is tenantry?")
     assert item.startswith("msg_")
+    knowledge = [Passage("doc1", "It is a service.")]
     run = await contoso.start_run(
-        "run_1", conversation, AGENT, ref, None, knowledge=[Passage("doc1", "It is a service.")]
+        RunRequest("run_1", conversation, AGENT, ref, knowledge=knowledge)
     )
     assert (await contoso.poll_run(run)).status is RunStatus.QUEUED
     openai_service.complete(run, "A pooled agent service [1].")
@@ -234,7 +235,7 @@ async def test_another_tenants_agent_reference_is_refused_without_a_call(
     conversation = await fabrikam.create_thread("t")
     sent_before = len(openai_service.sent), len(agents_transport.sent)
     with pytest.raises(EngineError, match="not issued for this tenant"):
-        await fabrikam.start_run("r", conversation, AGENT, contoso_ref, None)
+        await fabrikam.start_run(RunRequest("r", conversation, AGENT, contoso_ref))
     with pytest.raises(EngineError, match="not issued for this tenant"):
         await fabrikam.delete_agent(contoso_ref)
     assert (len(openai_service.sent), len(agents_transport.sent)) == sent_before
@@ -258,7 +259,7 @@ async def test_another_tenants_run_reads_as_not_found_and_cannot_be_cancelled(
 ) -> None:
     contoso = engine.for_tenant("contoso")
     ref = await contoso.create_agent(AGENT)
-    run = await contoso.start_run("r", await contoso.create_thread("t"), AGENT, ref, None)
+    run = await contoso.start_run(RunRequest("r", await contoso.create_thread("t"), AGENT, ref))
     fabrikam = engine.for_tenant("fabrikam")
     state = await fabrikam.poll_run(run)
     assert state.status is RunStatus.FAILED and state.last_error is not None

@@ -169,7 +169,7 @@ def test_a_replayed_dead_letters_copy_has_the_same_id_every_time() -> None:
     def dead(sequence: int) -> ReceivedDeadLetter:
         now = datetime.now(UTC)
         return ReceivedDeadLetter(
-            b"{}", "contoso", "job-1", sequence, 3, now, now, "r", "d", {}, "application/json", "t"
+            b"{}", "contoso", "job-1", sequence, 3, now, {}, now, "r", "d", "application/json", "t"
         )
 
     assert replay_copy(dead(7), 60).message_id == replay_copy(dead(7), 60).message_id

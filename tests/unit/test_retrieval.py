@@ -9,7 +9,7 @@ import pytest
 from shared.adapters.local.citations import best_sentence, cite
 from shared.adapters.local.engine import LocalEngine
 from shared.adapters.local.rank_fusion import reciprocal_rank_fusion
-from shared.ports.engine import AgentDefinition, Passage
+from shared.ports.engine import AgentDefinition, Passage, RunRequest
 from shared.ports.search import SearchHit
 from workers.retrieval import passages
 
@@ -87,7 +87,7 @@ async def run_answer(
         tenant = engine.for_tenant("contoso")
         await tenant.create_thread("t1")
         await tenant.add_message("t1", "m1", "user", "How long do refunds take?")
-        await tenant.start_run("r1", "t1", agent, agent.agent_id, None, knowledge)
+        await tenant.start_run(RunRequest("r1", "t1", agent, agent.agent_id, knowledge=knowledge))
         state = await tenant.poll_run("r1")
         assert state.output_text is not None
         return state.output_text, state.annotations

@@ -25,7 +25,7 @@ from shared.contracts.resources import (
 )
 from shared.ids import derived_id
 from shared.limits import limits_of
-from shared.ports.engine import RunState
+from shared.ports.engine import RunRequest, RunState
 from shared.run_slots import Waiter
 from workers.context import HandlerContext, Outcome
 from workers.effects import require
@@ -101,12 +101,14 @@ async def start(
             question = await latest_question(store, current.thread_id)
             knowledge = await retrieve(ctx.scope.search, question, top=ctx.settings.retrieval_top)
         engine_ref = await ctx.scope.engine.start_run(
-            current.id,
-            str(thread.get("engine_ref") or current.thread_id),
-            definition(agent),
-            agent.engine_ref or agent.id,
-            instructions,
-            knowledge,
+            RunRequest(
+                run_id=current.id,
+                thread_ref=str(thread.get("engine_ref") or current.thread_id),
+                agent=definition(agent),
+                agent_ref=agent.engine_ref or agent.id,
+                instructions=instructions,
+                knowledge=knowledge,
+            )
         )
         current = current.model_copy(
             update={

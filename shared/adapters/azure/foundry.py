@@ -11,7 +11,7 @@ project-level identity can see every conversation of the project).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from azure.ai.projects.aio import AIProjectClient
@@ -22,7 +22,7 @@ from openai import AsyncOpenAI, NotFoundError, OpenAIError
 from shared.adapters.azure.foundry_names import agent_name, agent_reference
 from shared.adapters.azure.foundry_runs import knowledge_input, run_state
 from shared.contracts.resources import RunError, RunStatus
-from shared.ports.engine import AgentDefinition, EngineError, Passage, RunState
+from shared.ports.engine import AgentDefinition, EngineError, RunRequest, RunState
 
 ENGINE_NAME = "foundry"
 ProjectFactory = Callable[[str], AIProjectClient]
@@ -180,29 +180,22 @@ class FoundryTenantEngine:
         items = await self._openai.conversations.items.create(thread_ref, items=[item])
         return str(items.data[0].id) if items.data else message_id
 
-    async def start_run(
-        self,
-        run_id: str,
-        thread_ref: str,
-        agent: AgentDefinition,
-        agent_ref: str,
-        instructions: str | None,
-        knowledge: Sequence[Passage] = (),
-    ) -> str:
+    async def start_run(self, request: RunRequest) -> str:
         """A background response of the tenant's agent on its conversation; its id."""
-        name, version = agent_reference(agent_ref, self._prefix, self._tenant)
-        await self._own_conversation(thread_ref)
+        name, version = agent_reference(request.agent_ref, self._prefix, self._tenant)
+        await self._own_conversation(request.thread_ref)
         extra_input: list[dict[str, Any]] = []
-        if instructions:
-            extra_input.append({"type": "message", "role": "developer", "content": instructions})
-        if knowledge:
-            extra_input.append(knowledge_input(knowledge))
+        if request.instructions:
+            message = {"type": "message", "role": "developer", "content": request.instructions}
+            extra_input.append(message)
+        if request.knowledge:
+            extra_input.append(knowledge_input(request.knowledge))
         options: dict[str, Any] = {"input": extra_input} if extra_input else {}
         try:
             response = await self._openai.responses.create(
-                conversation=thread_ref,
+                conversation=request.thread_ref,
                 background=True,
-                metadata=self._metadata(runId=run_id),
+                metadata=self._metadata(runId=request.run_id),
                 extra_body={
                     "agent_reference": {"type": "agent_reference", "name": name, "version": version}
                 },

@@ -68,7 +68,7 @@ def delivery_count_of(message: ServiceBusReceivedMessage) -> int:
 
 
 def _common_fields(message: ServiceBusReceivedMessage) -> dict[str, Any]:
-    """What the port's delivered message and dead letter both say of a message."""
+    """The port's `QueuedMessage` fields, which a delivery and a dead letter both carry."""
     return {
         "body": body_of(message),
         "session_id": message.session_id or "",

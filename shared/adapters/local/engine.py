@@ -12,7 +12,7 @@ import asyncio
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from shared.adapters.local.citations import cite
 from shared.adapters.local.sqlite_file import SqliteFile
 from shared.adapters.local.tenant_rows import TenantRowsFile
 from shared.contracts.resources import RunError, RunStatus, Usage
-from shared.ports.engine import AgentDefinition, EngineError, Passage, RunState
+from shared.ports.engine import AgentDefinition, EngineError, RunRequest, RunState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS agents (
@@ -65,18 +65,16 @@ def compose_answer(agent: AgentDefinition, instructions: str | None, history: li
 
 
 def answer_with_knowledge(
-    agent: AgentDefinition,
-    instructions: str | None,
-    history: list[str],
-    knowledge: Sequence[Passage],
+    request: RunRequest, history: list[str]
 ) -> tuple[str, list[dict[str, Any]]]:
     """The reply, and for an agent with `file_search` the quotes of its passages, cited."""
-    answer = compose_answer(agent, instructions, history)
-    if not any(tool.get("type") == "file_search" for tool in agent.tools):
+    answer = compose_answer(request.agent, request.instructions, history)
+    if not any(tool.get("type") == "file_search" for tool in request.agent.tools):
         return answer, []
-    if not knowledge:
+    if not request.knowledge:
         return f"{answer} I found nothing about that in your documents.", []
-    return cite(f"{answer} From your documents:", knowledge, history[-1] if history else "")
+    question = history[-1] if history else ""
+    return cite(f"{answer} From your documents:", request.knowledge, question)
 
 
 def _words(text: str) -> int:
@@ -185,18 +183,11 @@ class LocalTenantEngine:
         if found is None:
             raise EngineError(f"thread '{thread_ref}' is not known to the engine")
 
-    async def start_run(
-        self,
-        run_id: str,
-        thread_ref: str,
-        agent: AgentDefinition,
-        agent_ref: str,
-        instructions: str | None,
-        knowledge: Sequence[Passage] = (),
-    ) -> str:
+    async def start_run(self, request: RunRequest) -> str:
         """Compose the answer now from the conversation; reveal it after the latency."""
         await self._round_trip()
         ready_at = self._engine._clock() + self._engine._latency
+        run_id, thread_ref = request.run_id, request.thread_ref
 
         def work(c: sqlite3.Connection) -> None:
             self._require_thread(c, thread_ref)
@@ -205,8 +196,9 @@ class LocalTenantEngine:
                 (self._tenant, thread_ref),
             ).fetchall()
             history = [content for role, content in rows if role == "user"]
-            output, annotations = answer_with_knowledge(agent, instructions, history, knowledge)
-            prompt = _words(instructions or agent.instructions) + sum(_words(h) for h in history)
+            output, annotations = answer_with_knowledge(request, history)
+            instructions = request.instructions or request.agent.instructions
+            prompt = _words(instructions) + sum(_words(h) for h in history)
             c.execute(
                 "INSERT INTO runs (tenant_id, id, thread_id, ready_at, output, prompt_tokens, "
                 "completion_tokens) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
