@@ -18,8 +18,7 @@ from shared.bootstrap import Services
 from shared.boundary import Violation
 from shared.contracts.commands import Command
 from shared.contracts.errors import ErrorCode
-from shared.ports.store import TenantStore
-from shared.tenancy import TenantScope
+from shared.tenancy import TenantBound
 from shared.tokens import OPERATOR_ROLE, AuthError, Principal, TokenVerifier
 
 log = logging.getLogger("tenantry.ingress")
@@ -58,24 +57,14 @@ async def get_principal(request: Request) -> Principal:
 
 
 @dataclass(frozen=True)
-class Caller:
+class Caller(TenantBound):
     """The verified caller and their tenant's scope: every client a route may use is bound to
     that tenant, so no route can reach another tenant's data."""
 
     principal: Principal
-    scope: TenantScope
     submitter: Submitter
     clock: Callable[[], float]
     """The service's clock (seconds since the epoch)."""
-
-    @property
-    def tenant_id(self) -> str:
-        return self.scope.tenant_id
-
-    @property
-    def store(self) -> TenantStore:
-        """The tenant's partition of the store."""
-        return self.scope.store
 
     async def submit(
         self,

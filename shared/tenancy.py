@@ -99,3 +99,20 @@ class TenantScope:
     @property
     def tenant_id(self) -> str:
         return self.tenant.id
+
+
+@dataclass(frozen=True)
+class TenantBound:
+    """Base of what works for one verified tenant through its scope: a route's caller, a
+    handler's context. It holds no client but the scope's, so it cannot reach another tenant."""
+
+    scope: TenantScope
+
+    @property
+    def tenant_id(self) -> str:
+        return self.scope.tenant_id
+
+    @property
+    def store(self) -> TenantStore:
+        """The tenant's partition of the store."""
+        return self.scope.store

@@ -5,24 +5,34 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from shared.contracts.commands import Command
 from shared.contracts.envelope import Envelope
+from shared.contracts.metadata import MetadataValue, stamped
 from shared.contracts.resources import JobStatus
+from shared.ids import derived_id
 from shared.settings import Settings
-from shared.tenancy import TenantScope
+from shared.tenancy import TenantBound
+
+
+class NewResource(TypedDict):
+    """The fields of `shared.contracts.resources.Resource` the service sets on a new one."""
+
+    id: str
+    created_at: int
+    metadata: dict[str, MetadataValue]
+
 
 FollowUp = Callable[[Command, str, float], Awaitable[None]]
 """Send a follow-up command on the same session: (command, command id, delay seconds)."""
 
 
 @dataclass(frozen=True)
-class HandlerContext:
+class HandlerContext(TenantBound):
     """The command being handled, the tenant-bound clients, and a way to schedule follow-ups."""
 
     envelope: Envelope
-    scope: TenantScope
     settings: Settings
     follow_up: FollowUp
     now: Callable[[], datetime]
@@ -35,6 +45,16 @@ class HandlerContext:
     def created_at(self) -> int:
         """The resource time of this command's effects: the command's own, so retries agree."""
         return int(self.envelope.time.timestamp())
+
+    def new_resource(self, prefix: str, metadata: dict[str, MetadataValue]) -> NewResource:
+        """What the service sets on a resource this command creates: an id derived from the
+        command (a redelivery names the same resource), the command's time, and the client's
+        metadata stamped with the tenant."""
+        return NewResource(
+            id=derived_id(prefix, self.command_id),
+            created_at=self.created_at,
+            metadata=stamped(metadata, self.tenant_id),
+        )
 
 
 @dataclass(frozen=True)

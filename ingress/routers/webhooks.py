@@ -26,7 +26,6 @@ from shared.ports.bus import BusError
 from shared.queues import WEBHOOKS
 from shared.ssrf import TargetPolicy, TargetRefused, check_target
 from shared.webhooks import deliveries, endpoints
-from shared.webhooks.deliveries import DeliveryMessage
 from shared.webhooks.endpoints import Endpoint
 from shared.webhooks.events import EVENT_TYPES, EventType
 
@@ -164,15 +163,7 @@ async def redeliver(
     due = entry.next_attempt_at
     if entry.status == "pending" and due is not None and due > now - STALE_PENDING:
         raise Problem.of(ErrorCode.CONFLICT, "A retry of this delivery is already scheduled.")
-    message = DeliveryMessage(
-        tenant_id=caller.tenant_id,
-        endpoint_id=endpoint.id,
-        delivery_id=entry.id,
-        event_type=entry.event_type,
-        job_id=entry.job_id,
-        body=entry.body,
-        series=new_id("rdl"),
-    )
+    message = entry.redelivery(caller.tenant_id, series=new_id("rdl"))
     # pending first: the dispatcher sends whatever the log does not call succeeded
     pending = await deliveries.record(
         caller.store, message, "pending", now=now, next_attempt_at=now

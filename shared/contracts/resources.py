@@ -9,8 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from shared.contracts.commands import Tool
-from shared.contracts.metadata import MetadataValue
+from shared.contracts.commands import FileCreate, Tool
+from shared.contracts.metadata import MetadataValue, stamped
 
 
 class Resource(BaseModel):
@@ -132,6 +132,19 @@ class File(Resource):
     content_type: str
     sha256: str
     chunks: int = Field(0, description="Passages indexed for search (purpose `assistants`).")
+
+    @classmethod
+    def uploaded(cls, upload: FileCreate, *, created_at: int, tenant_id: str) -> File:
+        """The record of a staged upload, its text not yet read (status `uploaded`): what the
+        claim check says of the bytes, under the id the ingress gave them."""
+        described = upload.model_dump(exclude={"file_id"})
+        return cls(
+            id=upload.file_id,
+            created_at=created_at,
+            status="uploaded",
+            metadata=stamped({}, tenant_id),
+            **described,
+        )
 
 
 FILES = "files"

@@ -31,6 +31,12 @@ def delivery_id(job_id: str, event_type: str, endpoint_id: str) -> str:
     return derived_id("msg", job_id, event_type, endpoint_id)
 
 
+def _carried(model: DeliveryMessage | DeliveryRecord) -> dict[str, Any]:
+    """What a delivery's log entry keeps of its message, and a redelivery takes back from it:
+    the endpoint, the event and its body, and the job that raised it."""
+    return model.model_dump(include={"endpoint_id", "event_type", "job_id", "body"})
+
+
 class DeliveryMessage(BaseModel):
     """The body of a message on the `webhooks` queue: one attempt to make."""
 
@@ -103,6 +109,13 @@ class DeliveryRecord(BaseModel):
         shown = self.model_dump(mode="json", exclude={"body"}, exclude_none=True)
         return {"object": "webhook_delivery", **shown, "event": json.loads(self.body)}
 
+    def redelivery(self, tenant_id: str, series: str) -> DeliveryMessage:
+        """The first attempt of this delivery sent again, on a fresh retry schedule named
+        `series`; it keeps its id, so the endpoint sees the same `webhook-id`."""
+        return DeliveryMessage(
+            tenant_id=tenant_id, delivery_id=self.id, series=series, **_carried(self)
+        )
+
 
 async def record(
     store: TenantStore,
@@ -120,14 +133,11 @@ async def record(
         attempts = [*attempts, attempt][-KEPT_ATTEMPTS:]
     entry = DeliveryRecord(
         id=message.delivery_id,
-        endpoint_id=message.endpoint_id,
-        event_type=message.event_type,
-        job_id=message.job_id,
         status=status,
         attempts=attempts,
         next_attempt_at=next_attempt_at,
         created_at=found.created_at if found else int(now.timestamp()),
-        body=message.body,
+        **_carried(message),
     )
     await store.upsert(DELIVERIES, entry.model_dump(mode="json"))
     return entry

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from shared.contracts.commands import AgentCreate, AgentDelete
-from shared.contracts.metadata import stamped
 from shared.contracts.resources import AGENTS, Agent, present
-from shared.ids import derived_id
 from shared.ports.engine import AgentDefinition
 from workers.context import HandlerContext, Outcome
 from workers.effects import delete_once
@@ -25,13 +23,11 @@ def definition(agent: Agent) -> AgentDefinition:
 async def create_agent(cmd: AgentCreate, ctx: HandlerContext) -> Outcome:
     """Create the agent in the engine, then its read model."""
     agent = Agent(
-        id=derived_id("asst", ctx.command_id),
-        created_at=ctx.created_at,
+        **ctx.new_resource("asst", cmd.metadata),
         name=cmd.name,
         instructions=cmd.instructions,
         model=cmd.model,
         tools=cmd.tools,
-        metadata=stamped(cmd.metadata, ctx.scope.tenant_id),
     )
     done = await ctx.scope.store.get(AGENTS, agent.id)
     if done is not None:  # a redelivery after the effect: do not make a second version

@@ -14,7 +14,6 @@ from typing import BinaryIO, cast
 
 from shared.contracts.commands import FileCreate, FileDelete
 from shared.contracts.errors import CommandFailed, ErrorCode
-from shared.contracts.metadata import stamped
 from shared.contracts.resources import FILES, File, present, without_store_fields
 from shared.file_kinds import FileKind, kind_of
 from shared.ports.blobs import BlobMissing, TenantBlobs
@@ -56,17 +55,7 @@ async def create_file(cmd: FileCreate, ctx: HandlerContext) -> Outcome:
         )
     if info.size != cmd.bytes or info.sha256 != cmd.sha256:
         raise CommandFailed(ErrorCode.INVALID, "The staged bytes do not match the upload.")
-    record = File(
-        id=cmd.file_id,
-        created_at=ctx.created_at,
-        bytes=cmd.bytes,
-        filename=cmd.filename,
-        purpose=cmd.purpose,
-        status="uploaded",
-        content_type=cmd.content_type,
-        sha256=cmd.sha256,
-        metadata=stamped({}, ctx.scope.tenant_id),
-    )
+    record = File.uploaded(cmd, created_at=ctx.created_at, tenant_id=ctx.tenant_id)
     await store.create_if_absent(FILES, record.model_dump(mode="json"))
     if cmd.purpose == "assistants":
         record = await _index(record, ctx)

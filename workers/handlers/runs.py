@@ -9,7 +9,6 @@ from __future__ import annotations
 from shared import run_events, run_slots
 from shared.contracts.commands import RunCreate, RunPoll, RunStart
 from shared.contracts.errors import ErrorCode
-from shared.contracts.metadata import stamped
 from shared.contracts.resources import (
     AGENTS,
     MESSAGES,
@@ -56,14 +55,12 @@ async def create_run(cmd: RunCreate, ctx: HandlerContext) -> Outcome:
         without_store_fields(await require(store, AGENTS, cmd.agent_id, "Agent"))
     )
     run = Run(
-        id=derived_id("run", ctx.command_id),
-        created_at=ctx.created_at,
+        **ctx.new_resource("run", cmd.metadata),
         thread_id=cmd.thread_id,
         assistant_id=agent.id,
         status=RunStatus.QUEUED,
         model=agent.model,
         instructions=cmd.instructions or agent.instructions,
-        metadata=stamped(cmd.metadata, ctx.scope.tenant_id),
     )
     stored, _ = await store.create_if_absent(RUNS, run.model_dump(mode="json"))
     current = Run.model_validate(without_store_fields(stored))
