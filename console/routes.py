@@ -113,7 +113,7 @@ async def dead_letters(
 async def _settle_one(request: Request, who: OperatorDep, dead_letter_id: str, action: str) -> int:
     services = _services(request)
     try:
-        selection = actions.per_queue(None, DeadLetterFilter(), [dead_letter_id])
+        selection = actions.named(dead_letter_id)
     except ValueError as exc:
         raise ConsoleProblem(
             404, "NotFound", f"There is no dead letter '{dead_letter_id}'."

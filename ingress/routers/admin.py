@@ -108,7 +108,7 @@ async def purge_dead_letter(
 ) -> Response:
     missing = Problem.of(ErrorCode.NOT_FOUND, f"Dead letter '{dead_letter_id}' was not found.")
     try:
-        selection = actions.per_queue(None, DeadLetterFilter(), [dead_letter_id])
+        selection = actions.named(dead_letter_id)
     except ValueError as exc:
         raise missing from exc
     done = await actions.settle(

@@ -39,6 +39,12 @@ def per_queue(queue: str | None, where: DeadLetterFilter, ids: Iterable[str] | N
     ]
 
 
+def named(dead_letter_id: str) -> Selection:
+    """The one dead letter an operator names (`queue:number`), on its queue (raises
+    `ValueError` for a malformed id)."""
+    return per_queue(None, DeadLetterFilter(), [dead_letter_id])
+
+
 async def find(bus: Bus, selection: Selection, *, limit: int) -> list[tuple[str, DeadLetter]]:
     """Up to `limit` selected dead letters, queue by queue, oldest first, unlocked."""
     found: list[tuple[str, DeadLetter]] = []
