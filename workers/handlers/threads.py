@@ -23,18 +23,13 @@ from workers.effects import delete_once, require
 
 async def create_thread(cmd: ThreadCreate, ctx: HandlerContext) -> Outcome:
     """Open a conversation in the engine and record the thread."""
-    thread_id = derived_id("thread", ctx.command_id)
-    location = f"/agents/threads/{thread_id}"
-    done = await ctx.scope.store.get(THREADS, thread_id)
+    new = ctx.new_resource("thread", cmd.metadata)
+    location = f"/agents/threads/{new['id']}"
+    done = await ctx.scope.store.get(THREADS, new["id"])
     if done is not None:  # a redelivery after the effect: do not open a second conversation
         return Outcome(result=present(Thread, done), location=location)
-    engine_ref = await ctx.scope.engine.create_thread(thread_id)
-    thread = Thread(
-        id=thread_id,
-        created_at=ctx.created_at,
-        metadata=stamped(cmd.metadata, ctx.scope.tenant_id),
-        engine_ref=engine_ref,
-    )
+    engine_ref = await ctx.scope.engine.create_thread(new["id"])
+    thread = Thread(**new, engine_ref=engine_ref)
     doc = thread.model_dump(mode="json") | {"engine_ref": engine_ref}
     stored, _ = await ctx.scope.store.create_if_absent(THREADS, doc)
     return Outcome(result=present(Thread, stored), location=location)
