@@ -38,8 +38,10 @@ def _stub_transport() -> Any:
     from azure.core.rest._http_response_impl_async import AsyncHttpResponseImpl
     from azure.core.utils import CaseInsensitiveDict
 
-    def answer(method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def answer(method: str, path: str, body: bytes, query: bool) -> tuple[int, dict[str, Any]]:
         parts = [p for p in path.split("/") if p]
+        if query:  # a query (the backlog count of `max_queued`): no documents
+            return 200, {"_rid": "r", "Documents": [], "_count": 0}
         stamp = {"_rid": "r", "_self": path, "_etag": f'"{uuid.uuid4().hex}"', "_ts": 1}
         if not parts:
             location = {"name": "Local", "databaseAccountEndpoint": ACCOUNT}
@@ -87,7 +89,8 @@ def _stub_transport() -> Any:
             raw = raw.encode() if isinstance(raw, str) else raw
             from urllib.parse import urlsplit
 
-            status, payload = answer(request.method, urlsplit(request.url).path, raw)
+            query = request.headers.get("x-ms-documentdb-isquery", "").lower() == "true"
+            status, payload = answer(request.method, urlsplit(request.url).path, raw, query)
             content = json.dumps(payload).encode()
             headers = CaseInsensitiveDict(
                 {"content-type": "application/json", "etag": payload.get("_etag", "")}

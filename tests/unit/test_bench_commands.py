@@ -46,3 +46,18 @@ def test_a_documented_benchmark_command_starts(command: str) -> None:
         [*program, "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_azure_cpu_benchmark_runs_its_commands_on_the_stub_transports() -> None:
+    """Its stubs answer what the app asks of Service Bus and Cosmos DB; a new kind of request
+    (a query, say) must get an answer, or the figure the README reports cannot be measured."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.azure_cpu", "--commands", "20", "--rounds", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "us CPU per accepted command" in done.stdout
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
