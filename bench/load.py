@@ -53,9 +53,26 @@ LOAD_LIMITS = {
 """Per-tenant limits no benchmark reaches: the limiter runs on every request, refusing none."""
 
 
-def tenants_env(tenants: Iterable[dict[str, Any]], **extra: str) -> dict[str, str]:
-    """The environment that makes a deployment serve these tenants (under `LOAD_LIMITS`)."""
-    return {"TENANTS": json.dumps(list(tenants)), **LOAD_LIMITS, **extra}
+ENVIRONMENT_LIMIT = 100_000
+"""Bytes of one environment variable Linux passes to a child (it refuses over 128 KiB)."""
+
+
+def tenants_env(
+    tenants: Iterable[dict[str, Any]], directory: Path | None = None, **extra: str
+) -> dict[str, str]:
+    """The environment that makes a deployment serve these tenants (under `LOAD_LIMITS`).
+
+    A registry too large for one environment variable (10,000 tenants) is written to
+    `directory/tenants.json` and named by `TENANTS_FILE`.
+    """
+    registry = json.dumps(list(tenants))
+    if len(registry) <= ENVIRONMENT_LIMIT:
+        return {"TENANTS": registry, **LOAD_LIMITS, **extra}
+    if directory is None:
+        raise ValueError("a registry this large needs a directory for its file")
+    path = directory / "tenants.json"
+    path.write_text(registry)
+    return {"TENANTS_FILE": str(path), **LOAD_LIMITS, **extra}
 
 
 def write_results(name: str, figures: dict[str, Any]) -> Path:

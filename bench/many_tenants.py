@@ -61,7 +61,7 @@ async def _run(args: argparse.Namespace, data_dir: Path) -> list[tuple[Round, Ro
     """(reference, small tenants) for each round."""
     reference = [f"t{i:04d}" for i in range(100)]
     small = [f"s{i:04d}" for i in range(args.small)]
-    env = tenants_env({"id": t} for t in reference + small)
+    env = tenants_env(({"id": t} for t in reference + small), data_dir)
     store = Store(data_dir)
     rounds: list[tuple[Round, Round]] = []
     with LocalDeployment(data_dir, workers=args.workers, env=env) as live:
