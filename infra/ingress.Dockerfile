@@ -17,5 +17,6 @@ USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
-CMD ["uvicorn", "--factory", "ingress.asgi:create", "--host", "0.0.0.0", "--port", "8000", \
-     "--no-server-header", "--proxy-headers", "--forwarded-allow-ips", "*"]
+# The server `tenantry up` runs (header deadline, keep-alive reaping, drain on SIGTERM), behind
+# the platform's front end (`python -m ingress` trusts its X-Forwarded-For and -Proto).
+CMD ["python", "-m", "ingress", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,4 +1,5 @@
-"""The production entry point of the ingress: `uvicorn --factory ingress.asgi:create`.
+"""The ingress for any ASGI server: `uvicorn --factory ingress.asgi:create` (the image runs
+`python -m ingress`, which adds the connection guards of `tenantry up`).
 
 Settings come from the environment (the app settings of the Container App; the Bicep sets
 `LOG_FORMAT=json`, so logs are JSON lines on stderr), and telemetry is switched on by

@@ -60,16 +60,24 @@ class IngressServer(uvicorn.Server):
 
 
 def ingress_config(
-    settings: Settings, app: object, *, host: str = "127.0.0.1", port: int = 8000
+    settings: Settings,
+    app: object,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    behind_proxy: bool = False,
 ) -> uvicorn.Config:
-    """The uvicorn settings every ingress process runs with."""
+    """The uvicorn settings every ingress process runs with; `behind_proxy`: the client's
+    address and scheme come from its peer's `X-Forwarded-For` and `-Proto` (a platform's
+    front end, such as Container Apps', is the only peer)."""
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=host,
         port=port,
         log_level="info",
         access_log=False,
-        proxy_headers=False,
+        proxy_headers=behind_proxy,
+        forwarded_allow_ips="*" if behind_proxy else None,
         server_header=False,
         timeout_graceful_shutdown=max(int(settings.shutdown_grace_seconds), 1),
         http=guarded(settings.http_header_timeout_seconds),

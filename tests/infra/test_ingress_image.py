@@ -33,7 +33,7 @@ def _uvicorn_port() -> int:
     command = re.search(r"^CMD \[(.*?)\]\s*$", DOCKERFILE, re.MULTILINE | re.DOTALL)
     assert command, "the Dockerfile has no CMD"
     words = re.findall(r'"([^"]*)"', command.group(1))
-    assert words[:3] == ["uvicorn", "--factory", "ingress.asgi:create"]
+    assert words[:3] == ["python", "-m", "ingress"]
     return int(words[words.index("--port") + 1])
 
 

@@ -1,7 +1,7 @@
 """A misconfigured ingress stays up, says what to fix on `/health/ready`, and refuses the rest.
 
 In process, every Azure adapter chosen without its setting; then the production entry point
-(`uvicorn --factory ingress.asgi:create`) as a real process, which must not exit.
+(`python -m ingress`, what the image runs) as a real process, which must not exit.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def test_the_production_entry_point_without_the_foundry_endpoint_stays_up(
         "JWT_SECRET_KEY": "a-test-secret-that-is-long-enough-for-hs256",
     }
     log_path = tmp_path / "ingress.log"
-    command = [sys.executable, "-m", "uvicorn", "--factory", "ingress.asgi:create"]
+    command = [sys.executable, "-m", "ingress"]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port)],
