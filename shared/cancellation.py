@@ -29,10 +29,21 @@ class Claim(enum.Enum):
     """The job was canceled first: complete the message, take no effect."""
 
 
-async def claim(store: TenantStore, job_id: str, envelope: Envelope, at: datetime) -> Claim:
-    """Mark the job `Running` unless it was canceled; a job in any other state is left alone."""
-    for _ in range(ATTEMPTS):
-        stored = await store.get(JOBS, job_id)
+async def claim(
+    store: TenantStore,
+    job_id: str,
+    envelope: Envelope,
+    at: datetime,
+    *,
+    known: dict[str, Any] | None = None,
+) -> tuple[Claim, dict[str, Any] | None]:
+    """Mark the job `Running` unless it was canceled; a job in any other state is left alone.
+
+    `known` is the job's document as the caller just read it (None: read it here); returned
+    beside the claim is the document as the claim left it, for the job's next write.
+    """
+    for attempt in range(ATTEMPTS):
+        stored = known if attempt == 0 and known is not None else await store.get(JOBS, job_id)
         if stored is None:
             job = Job(
                 id=job_id,
@@ -41,17 +52,18 @@ async def claim(store: TenantStore, job_id: str, envelope: Envelope, at: datetim
                 created_date_time=envelope.time,
                 last_updated_date_time=at,
             )
-            _, is_new = await store.create_if_absent(JOBS, as_doc(job, envelope))
+            created, is_new = await store.create_if_absent(JOBS, as_doc(job, envelope))
             if is_new:
-                return Claim.RUN
+                return Claim.RUN, created
             continue
         status = stored.get("status")
         if status == JobStatus.CANCELED.value:
-            return Claim.CANCELED
+            return Claim.CANCELED, stored
         if status != JobStatus.NOT_STARTED.value:
-            return Claim.RUN
-        if await replace_job(store, _changed(stored, JobStatus.RUNNING, at), stored):
-            return Claim.RUN
+            return Claim.RUN, stored
+        written = await replace_job(store, _changed(stored, JobStatus.RUNNING, at), stored)
+        if written is not None:
+            return Claim.RUN, written
     raise RuntimeError(f"job {job_id} kept changing while a worker claimed it")
 
 

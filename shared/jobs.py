@@ -96,9 +96,11 @@ def as_doc(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
     return _to_doc(job, envelope)
 
 
-async def replace_job(store: TenantStore, job: Job, stored: dict[str, Any]) -> bool:
+async def replace_job(
+    store: TenantStore, job: Job, stored: dict[str, Any]
+) -> dict[str, Any] | None:
     """Replace the job `stored` was read as with `job`, keeping its bookkeeping fields (the
-    journal): False if another writer changed it first."""
+    journal): the document as written, or None if another writer changed it first."""
     kept = {k: v for k, v in stored.items() if k.startswith("_") and k != ETAG}
     return await replace_if_unchanged(store, JOBS, _to_doc(job) | kept, stored)
 
@@ -116,12 +118,17 @@ async def record_accepted(store: TenantStore, job: Job, envelope: Envelope) -> J
     return job if is_new else Job.model_validate(without_store_fields(stored))
 
 
+def job_of(doc: dict[str, Any]) -> Job:
+    """The job a stored document holds (without the store's bookkeeping)."""
+    return Job.model_validate(without_store_fields(doc))
+
+
 async def load(store: TenantStore, job_id: str) -> tuple[Job, str] | None:
     """The tenant's job and its etag, or None."""
     doc = await store.get(JOBS, job_id)
     if doc is None:
         return None
-    return Job.model_validate(without_store_fields(doc)), str(doc[ETAG])
+    return job_of(doc), str(doc[ETAG])
 
 
 async def transition(
@@ -136,14 +143,19 @@ async def transition(
     location: str | None = None,
     error: JobError | None = None,
     envelope: Envelope | None = None,
+    known: dict[str, Any] | None = None,
 ) -> Job:
     """Move a job forward; a job whose command took effect (`is_final`) is never changed again.
 
     `envelope` is journaled if the job is new; bookkeeping fields of a stored job are kept.
+    `known` is the job's document as the caller last read or wrote it: the first attempt starts
+    from it instead of reading again (if it is stale, the write fails on its etag and the next
+    attempt reads).
     """
-    for _ in range(5):
-        stored = await store.get(JOBS, job_id)
-        current = None if stored is None else Job.model_validate(without_store_fields(stored))
+    for attempt in range(5):
+        fresh = known is None or known.get("id") != job_id or attempt > 0
+        stored = await store.get(JOBS, job_id) if fresh else known
+        current = None if stored is None else job_of(stored)
         if current is not None and is_final(current):
             return current
         job = Job(

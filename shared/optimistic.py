@@ -10,11 +10,11 @@ from shared.ports.store import ETAG, EtagMismatch, TenantStore
 
 async def replace_if_unchanged(
     store: TenantStore, collection: str, doc: dict[str, Any], read: dict[str, Any]
-) -> bool:
-    """Replace the document `read` was read as with `doc`, on `read`'s etag: True if it was
-    replaced, False if another writer changed it first (read it again and retry)."""
+) -> dict[str, Any] | None:
+    """Replace the document `read` was read as with `doc`, on `read`'s etag: the document as
+    written (with its new etag), or None if another writer changed it first (read it again
+    and retry)."""
     try:
-        await store.replace(collection, doc, if_match=str(read[ETAG]))
+        return await store.replace(collection, doc, if_match=str(read[ETAG]))
     except EtagMismatch:
-        return False
-    return True
+        return None

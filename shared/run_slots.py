@@ -51,7 +51,7 @@ async def _change(store: TenantStore, change: Any) -> Any:
         if stored is None:
             _, written = await store.create_if_absent(RUN_SLOTS, doc)
         else:
-            written = await replace_if_unchanged(store, RUN_SLOTS, doc, stored)
+            written = await replace_if_unchanged(store, RUN_SLOTS, doc, stored) is not None
         if written:
             return result
     raise RuntimeError("the run slots kept changing")

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -23,7 +24,7 @@ from shared.contracts.commands import COMMANDS, Command
 from shared.contracts.envelope import Envelope
 from shared.contracts.errors import CommandFailed, ErrorCode
 from shared.contracts.resources import JobError, JobStatus
-from shared.jobs import is_final, load, transition
+from shared.jobs import JOBS, is_final, job_of, transition
 from shared.messages import job_id_of, to_message
 from shared.ports.bus import MAX_DELIVERY_COUNT_EXCEEDED
 from shared.queues import COMMANDS as COMMANDS_QUEUE
@@ -70,6 +71,8 @@ class _Job:
     type: str
     ended: bool
     """It already took effect: only a journal replay gets this far, and leaves the job alone."""
+    doc: dict[str, Any] | None = None
+    """Its document as this worker last read or wrote it (its next write starts from it)."""
 
 
 def _summary(error: ValidationError) -> str:
@@ -129,10 +132,11 @@ class Pipeline:
             return dead_letter("UnknownCommandType", f"no handler for '{envelope.type}'")
         scope = self.services.scope(tenant.id)
         job_id = self._job_id(envelope)
-        current = await load(scope.store, job_id)
-        ended = current is not None and is_final(current[0])
-        job = _Job(job_id, current[0].type if current else envelope.type, ended)
-        if current is not None and current[0].status is JobStatus.CANCELED:
+        stored = await scope.store.get(JOBS, job_id)
+        current = None if stored is None else job_of(stored)
+        ended = current is not None and is_final(current)
+        job = _Job(job_id, current.type if current else envelope.type, ended, stored)
+        if current is not None and current.status is JobStatus.CANCELED:
             return await self._canceled(envelope, job)  # never takes effect, not even replayed
         if ended and envelope.replay is None:
             return COMPLETE  # the ledger: this command already took effect
@@ -150,7 +154,10 @@ class Pipeline:
             )
             return dead_letter("InvalidCommand", _summary(exc))
         if job.id == envelope.command_id and not ended:  # its own job, not a poll's run job
-            claimed = await claim(scope.store, job.id, envelope, self.services.now())
+            claimed, claimed_doc = await claim(
+                scope.store, job.id, envelope, self.services.now(), known=stored
+            )
+            job = replace(job, doc=claimed_doc)
             if claimed is Claim.CANCELED:
                 return await self._canceled(envelope, job)
         context = HandlerContext(
@@ -268,6 +275,7 @@ class Pipeline:
             location=outcome.location,
             error=error,
             envelope=envelope if job.id == envelope.command_id else None,
+            known=job.doc,
         )
 
     async def _follow_up(
