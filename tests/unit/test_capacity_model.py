@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -175,3 +178,26 @@ def test_the_model_defaults_are_what_host_json_and_the_bicep_deploy() -> None:
     assert f"param alwaysReadyCommands int = {scale.min_instances}" in functions
     servicebus = (root / "infra" / "modules" / "servicebus.bicep").read_text()
     assert f"lockDuration: 'PT{host.lock_duration_s:g}S'" in servicebus
+
+
+def test_the_operations_table_is_what_the_code_does_now() -> None:
+    """`cli/capacity/operations.json` is measured (`bench/capacity_operations.py`); a change to
+    what a command costs in store and bus operations (a new claim, a read saved) must come
+    with the table measured again, or every figure `tenantry capacity` prints is off."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "bench/capacity_operations.py", "--rounds", "2"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    measured = json.loads(done.stdout[: done.stdout.rindex("}") + 1])
+    table = json.loads((root / "cli" / "capacity" / "operations.json").read_text())
+    steady = ("reads", "replaces", "creates", "deletes", "upserts", "bus_sends")
+    for command, ops in table.items():
+        if command.startswith("run."):  # its polls depend on timing
+            continue
+        for op in steady:
+            assert abs(measured[command].get(op, 0.0) - ops.get(op, 0.0)) <= 0.5, (command, op)
