@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,11 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cli.deployment import free_port
 from shared.settings import Settings
 from shared.tokens import issue_dev_token
+from tests.production_ingress import production_ingress
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 DEADLINE = 1.0
 
@@ -45,31 +43,9 @@ def entry(tmp_path: Path) -> Iterator[Entry]:
         "HTTP_HEADER_TIMEOUT_SECONDS": str(DEADLINE),
     }
     settings = Settings(jwt_algorithm="HS256", jwt_secret_key=SECRET)  # type: ignore[arg-type]
-    port = free_port()
-    log = tmp_path / "ingress.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ingress", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield Entry(process, port, issue_dev_token(settings, tenant_id="contoso"), log)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+    with production_ingress(env, tmp_path / "ingress.log") as ingress:
+        token = issue_dev_token(settings, tenant_id="contoso")
+        yield Entry(ingress.process, ingress.port, token, ingress.log)
 
 
 def test_headers_sent_too_slowly_are_a_408_and_the_connection_closes(entry: Entry) -> None:

@@ -7,10 +7,6 @@ In process, every Azure adapter chosen without its setting; then the production 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,6 +18,7 @@ from ingress.app import create_app
 from shared.adapters.azure.requirements import ADAPTER_SETTINGS
 from shared.tokens import issue_dev_token
 from tests.harness import settings_for
+from tests.production_ingress import production_ingress
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,18 +59,10 @@ def test_a_configured_ingress_reports_its_configuration_ok(tmp_path: Path) -> No
     assert ready.json()["checks"] == {"configuration": "ok", "bus": "ok", "store": "ok"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.mark.slow
 def test_the_production_entry_point_without_the_foundry_endpoint_stays_up(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -86,33 +75,11 @@ def test_the_production_entry_point_without_the_foundry_endpoint_stays_up(
         "JWT_ALGORITHM": "HS256",
         "JWT_SECRET_KEY": "a-test-secret-that-is-long-enough-for-hs256",
     }
-    log_path = tmp_path / "ingress.log"
-    command = [sys.executable, "-m", "ingress"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        ready: httpx.Response | None = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        assert process.poll() is None, log_path.read_text()
+    with production_ingress(env, tmp_path / "ingress.log") as ingress:
+        ready: httpx.Response | None = httpx.get(f"{ingress.url}/health/ready", timeout=2)
+        assert ingress.process.poll() is None, ingress.log.read_text()
         assert ready is not None and ready.status_code == 503
         assert "FOUNDRY_PROJECT_ENDPOINT" in ready.json()["checks"]["configuration"]
         time.sleep(1.0)
-        assert process.poll() is None, "the process must not exit"
-        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        assert ingress.process.poll() is None, "the process must not exit"
+        assert httpx.get(f"{ingress.url}/health", timeout=2).status_code == 200

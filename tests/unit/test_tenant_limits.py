@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -115,73 +117,73 @@ def test_tenants_add_sets_the_limits_the_registry_then_serves(
     assert refused.exit_code != 0
 
 
+@dataclass(frozen=True)
+class PageRead:
+    after: str | None
+    size: int
+
+
+def recorded_pages(tenant: Any) -> list[PageRead]:
+    """Every page of jobs the tenant's store is asked for from now on (a count's first page
+    has no cursor)."""
+    reads: list[PageRead] = []
+    real_list = tenant.list
+
+    async def recording_list(collection: str, **kwargs: Any) -> Any:
+        page = await real_list(collection, **kwargs)
+        reads.append(PageRead(kwargs.get("after"), len(page.items)))
+        return page
+
+    tenant.list = recording_list
+    return reads
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = SqliteStore(tmp_path / "store.sqlite3")
+    yield opened
+    await opened.close()
+
+
+async def jobs(store: SqliteStore, *, ended: int, waiting: int) -> Any:
+    """Contoso's store with `ended` old jobs, then `waiting` newer ones not started."""
+    tenant = store.for_tenant("contoso")
+    for n in range(ended):
+        await tenant.create(JOBS, {"id": f"old{n}", "status": "Succeeded"})
+    for n in range(waiting):
+        await tenant.create(JOBS, {"id": f"new{n}", "status": "NotStarted"})
+    return tenant
+
+
 async def test_the_waiting_count_reads_past_a_page_and_stops_at_the_started_ones(
-    tmp_path: Path,
+    store: SqliteStore,
 ) -> None:
-    store = SqliteStore(tmp_path / "store.sqlite3")
-    try:
-        tenant = store.for_tenant("contoso")
-        for n in range(1200):  # old jobs, ended
-            await tenant.create(JOBS, {"id": f"old{n}", "status": "Succeeded"})
-        for n in range(COUNT_PAGE + 150):  # the newest wait
-            await tenant.create(JOBS, {"id": f"new{n}", "status": "NotStarted"})
-        assert await _waiting(tenant, 10_000) == COUNT_PAGE + 150
-        assert await _waiting(tenant, 10) >= 10
-        assert await _waiting(store.for_tenant("fabrikam"), 10) == 0
-    finally:
-        await store.close()
+    tenant = await jobs(store, ended=1200, waiting=COUNT_PAGE + 150)
+    assert await _waiting(tenant, 10_000) == COUNT_PAGE + 150
+    assert await _waiting(tenant, 10) >= 10
+    assert await _waiting(store.for_tenant("fabrikam"), 10) == 0
 
 
-async def test_a_short_backlog_is_counted_from_a_few_of_the_newest_jobs(tmp_path: Path) -> None:
+async def test_a_short_backlog_is_counted_from_a_few_of_the_newest_jobs(
+    store: SqliteStore,
+) -> None:
     """Counting at every second must not read pages of a busy tenant's history."""
-    store = SqliteStore(tmp_path / "store.sqlite3")
-    try:
-        tenant = store.for_tenant("contoso")
-        for n in range(2000):
-            await tenant.create(JOBS, {"id": f"old{n}", "status": "Succeeded"})
-        for n in range(3):
-            await tenant.create(JOBS, {"id": f"new{n}", "status": "NotStarted"})
-        read: list[int] = []
-        real_list = tenant.list
-
-        async def counting_list(collection: str, **kwargs: Any) -> Any:
-            page = await real_list(collection, **kwargs)
-            read.append(len(page.items))
-            return page
-
-        tenant.list = counting_list  # type: ignore[method-assign]
-        assert await _waiting(tenant, 10_000) == 3
-        assert sum(read) <= 3 * FIRST_PAGE
-    finally:
-        await store.close()
+    tenant = await jobs(store, ended=2000, waiting=3)
+    reads = recorded_pages(tenant)
+    assert await _waiting(tenant, 10_000) == 3
+    assert sum(read.size for read in reads) <= 3 * FIRST_PAGE
 
 
 async def test_requests_arriving_while_the_backlog_is_counted_share_one_count(
-    tmp_path: Path,
+    store: SqliteStore,
 ) -> None:
     """A burst at the moment a count goes stale reads the backlog once, not once a request."""
-    store = SqliteStore(tmp_path / "store.sqlite3")
-    try:
-        tenant = store.for_tenant("contoso")
-        for n in range(300):
-            await tenant.create(JOBS, {"id": f"new{n}", "status": "NotStarted"})
-        counts: list[int] = []
-        real_list = tenant.list
-
-        async def counting_list(collection: str, **kwargs: Any) -> Any:
-            if kwargs.get("after") is None:  # the first page of a count
-                counts.append(1)
-            return await real_list(collection, **kwargs)
-
-        tenant.list = counting_list  # type: ignore[method-assign]
-        backlog = Backlog()
-        burst = 16
-        for now in (0.0, 60.0):  # never counted, then stale
-            counts.clear()
-            await asyncio.gather(
-                *(backlog.admit(tenant, "contoso", 10_000, now) for _ in range(burst))
-            )
-            assert len(counts) == 1
-            assert backlog.counts["contoso"].queued == 300
-    finally:
-        await store.close()
+    tenant = await jobs(store, ended=0, waiting=300)
+    reads = recorded_pages(tenant)
+    backlog = Backlog()
+    burst = 16
+    for now in (0.0, 60.0):  # never counted, then stale
+        reads.clear()
+        await asyncio.gather(*(backlog.admit(tenant, "contoso", 10_000, now) for _ in range(burst)))
+        assert len([read for read in reads if read.after is None]) == 1  # one count
+        assert backlog.counts["contoso"].queued == 300
