@@ -294,6 +294,15 @@ CATALOGUE: tuple[Mutant, ...] = (
         (ENDS + "test_a_job_left_not_started_past_the_ttl_fails_expired_not_a_moment_before",),
     ),
     Mutant(
+        "cancel: a worker claims a job without its etag (a cancel and the effect both win)",
+        "shared/optimistic.py",
+        "return await store.replace(collection, doc, if_match=str(read[ETAG]))",
+        "return await store.replace(collection, doc)",
+        (
+            "tests/unit/test_job_cancel.py::test_a_cancel_racing_the_worker_ends_one_way_or_the_other_never_both",
+        ),
+    ),
+    Mutant(
         "journal replay: a processed file's passages not rebuilt",
         "workers/handlers/files.py",
         'ctx.envelope.replay == "journal"\n            and done.status == "processed"',
