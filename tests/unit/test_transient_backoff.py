@@ -4,7 +4,7 @@ order holds, and other tenants are served meanwhile (issue 10, item 6)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -88,6 +88,16 @@ FAILURES: list[Exception] = [
 ]
 """Five transient failures in a row: a Cosmos DB throttle asking for 7 s, a 503, a network
 error from azure-core, a reset connection, and one of our own."""
+
+
+@pytest.fixture(autouse=True)
+def _failures_forget_where_they_were_raised() -> Iterator[None]:
+    """The failures are raised again by each test: each keeps the frames of its last raise
+    (its loop, its services) alive until the interpreter tears the module down, too late for
+    their finalizers to run cleanly; drop them after each test."""
+    yield
+    for failure in FAILURES:
+        failure.__traceback__ = failure.__context__ = failure.__cause__ = None
 
 
 async def _status(harness: Harness, tenant: str, job_id: str) -> str:
