@@ -50,6 +50,17 @@ def shown_tenants(browser: WebDriver) -> list[str]:
     return [row.get_attribute("data-tenant") or "" for row in rows]
 
 
+def clicked(wait: WebDriverWait[WebDriver], locator: tuple[str, str]) -> None:
+    """Click what `locator` finds; the page re-renders its tables (typing, the 5 s refresh), so
+    an element found just before may be gone: find it again and retry until the wait ends."""
+
+    def click(browser: WebDriver) -> bool:
+        browser.find_element(*locator).click()
+        return True
+
+    wait.until(click)
+
+
 def test_a_thousand_tenants_are_paged_filtered_and_a_dead_letter_purged(tmp_path: Path) -> None:
     paths = require_browser()
     env = {"TENANTS": json.dumps(TENANTS)}
@@ -72,7 +83,7 @@ def test_a_thousand_tenants_are_paged_filtered_and_a_dead_letter_purged(tmp_path
         search.send_keys("customer 777")
         wait.until(lambda b: shown_tenants(b) == ["tenant-0777"])
         assert "of 1000" in browser.find_element(By.ID, "page-info").text
-        browser.find_element(By.CSS_SELECTOR, 'tr[data-tenant="tenant-0777"]').click()
+        clicked(wait, (By.CSS_SELECTOR, 'tr[data-tenant="tenant-0777"]'))
         wait.until(lambda b: "of tenant-0777" in b.find_element(By.ID, "deadletters").text)
         wait.until(ready.visibility_of_element_located((By.ID, "webhooks")))
 
@@ -80,14 +91,14 @@ def test_a_thousand_tenants_are_paged_filtered_and_a_dead_letter_purged(tmp_path
         wait.until(ready.presence_of_element_located(row))
         dead_id = browser.find_element(*row).get_attribute("data-deadletter")
         purge = (By.CSS_SELECTOR, f'tr[data-deadletter="{dead_id}"] [data-action="purge"]')
-        browser.find_element(*purge).click()
+        clicked(wait, purge)
         wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, '[data-action="cancel"]')))
         assert f"Purge {dead_id}" in browser.find_element(By.ID, "confirm-text").text
         browser.find_element(By.CSS_SELECTOR, '[data-action="cancel"]').click()
         wait.until(ready.invisibility_of_element_located((By.ID, "confirm")))
         assert browser.find_elements(*row), "cancelling changed nothing"
 
-        browser.find_element(*purge).click()
+        clicked(wait, purge)
         wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, '[data-action="confirm"]')))
         browser.find_element(By.CSS_SELECTOR, '[data-action="confirm"]').click()
         wait.until(lambda b: not b.find_elements(*row))

@@ -18,7 +18,7 @@ import pytest
 
 from shared.bootstrap import Services, bootstrap
 from shared.ports.secrets import TenantSecrets
-from shared.queues import WEBHOOKS
+from shared.queues import WEBHOOKS, endpoint_session
 from shared.webhooks import deliveries, endpoints
 from shared.webhooks.deliveries import DeliveryRecord
 from tests.delivery import Delivery
@@ -57,6 +57,19 @@ async def logged_when(
             entry = await deliveries.get(store, delivery_id)
             if entry is not None and ready(entry):  # type: ignore[operator]
                 return entry
+            await asyncio.sleep(0.01)
+
+
+async def settled(services: Services, session_id: str, timeout: float = 20) -> None:
+    """Until the session holds one message, the scheduled retry: the attempt is logged before
+    its own message is completed, and moving the clock past that message's lock would expire
+    it, so the bus would deliver the same attempt again."""
+    async with asyncio.timeout(timeout):
+        while True:
+            counts = {c.session_id: c for c in await services.bus.session_counts(WEBHOOKS)}
+            held = counts.get(session_id)
+            if held is not None and (held.active or 0) + (held.scheduled or 0) == 1:
+                return
             await asyncio.sleep(0.01)
 
 
@@ -102,6 +115,7 @@ async def test_a_receiver_down_for_the_first_attempts_gets_the_event_once_back_w
                 waited = (entry.next_attempt_at - entry.attempts[-1].at).total_seconds()
                 assert delay * 0.9 <= waited <= delay * 1.1  # the schedule, with its jitter
                 assert len(receiver.requests) == failures  # nothing before its time
+                await settled(services, endpoint_session("contoso", endpoint.id))
                 clock.advance_to(entry.next_attempt_at)
             done = await logged_when(
                 services, "contoso", message.delivery_id, lambda e: e.status == "succeeded"
