@@ -4,7 +4,7 @@ order holds, and other tenants are served meanwhile (issue 10, item 6)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -100,6 +100,21 @@ def _failures_forget_where_they_were_raised() -> Iterator[None]:
         failure.__traceback__ = failure.__context__ = failure.__cause__ = None
 
 
+def failing_for_contoso(
+    real: Callable[[ItemCreate, HandlerContext], Awaitable[Outcome]], calls: list[str]
+) -> Callable[[ItemCreate, HandlerContext], Awaitable[Outcome]]:
+    """`real`, failing contoso's first `len(FAILURES)` calls in turn (each noted in `calls`)."""
+
+    async def flaky(command: ItemCreate, context: HandlerContext) -> Outcome:
+        if context.scope.tenant_id == "contoso":
+            calls.append(command.item["id"])
+            if len(calls) <= len(FAILURES):
+                raise FAILURES[len(calls) - 1]
+        return await real(command, context)
+
+    return flaky
+
+
 async def _status(harness: Harness, tenant: str, job_id: str) -> str:
     job = await harness.client.get(f"/jobs/{job_id}", headers=harness.auth(tenant))
     status: str = job.json()["status"]
@@ -118,13 +133,7 @@ async def test_a_handler_failing_transiently_five_times_succeeds_on_the_sixth_at
 ) -> None:
     clock = MovedClock()
     calls: list[str] = []
-
-    async def flaky(command: ItemCreate, context: HandlerContext) -> Outcome:
-        if context.scope.tenant_id == "contoso":
-            calls.append(command.item["id"])
-            if len(calls) <= len(FAILURES):
-                raise FAILURES[len(calls) - 1]
-        return await HANDLERS[ItemCreate](command, context)
+    flaky = failing_for_contoso(HANDLERS[ItemCreate], calls)
 
     settings = settings_for(tmp_path, bus_max_delivery_count=2)
     handlers = {**HANDLERS, ItemCreate: flaky}
@@ -169,17 +178,8 @@ async def test_the_functions_app_waits_out_transient_failures_the_same_way(
     clock = MovedClock()
     settings = settings_for(tmp_path, bus_max_delivery_count=2)
     local = Runtime(lambda: settings, sleep=clock.sleep)
-    real = HANDLERS[ItemCreate]
     calls: list[str] = []
-
-    async def flaky(command: ItemCreate, context: HandlerContext) -> Outcome:
-        if context.scope.tenant_id == "contoso":
-            calls.append(command.item["id"])
-            if len(calls) <= len(FAILURES):
-                raise FAILURES[len(calls) - 1]
-        return await real(command, context)
-
-    monkeypatch.setitem(HANDLERS, ItemCreate, flaky)
+    monkeypatch.setitem(HANDLERS, ItemCreate, failing_for_contoso(HANDLERS[ItemCreate], calls))
 
     def message(tenant: str) -> tuple[Envelope, Any]:
         data = {"container": "notes", "item": {"id": "n1"}}
